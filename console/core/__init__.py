@@ -1,0 +1,1 @@
+"""The console's core: pure Python, no Qt. Events, bus, clocks, city, incidents, storage."""

@@ -1,0 +1,287 @@
+"""Every event that travels on the bus: typed, versioned, with its topic.
+
+An event is a frozen dataclass. ``TOPIC`` names the stream it belongs to and
+``VERSION`` its schema version; ``key()`` names the thing it describes, which is
+what ``latest`` (conflated) delivery keeps one of. Times are seconds since the
+Unix epoch as given by the injected clock of whoever posted the event.
+
+The schema of every event is documented in ``docs/events.md``; external payloads
+are decoded and validated in :mod:`console.core.codec`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+
+class VehicleClass(enum.IntEnum):
+    """Classes of tracked vehicles; the integer is used in binary batches."""
+
+    TAXI = 0
+    LINER_BUS = 1
+    TOURIST_BUS = 2
+    CARGO = 3
+
+
+class Platform(enum.StrEnum):
+    """The five horizontal platforms of the 0552 model."""
+
+    PUBLIC_MANAGEMENT = "public_management"
+    PUBLIC_SERVICES = "public_services"
+    PUBLIC_INFORMATION = "public_information"
+    PUBLIC_UTILITIES = "public_utilities"
+    PUBLIC_EMERGENCY = "public_emergency"
+
+
+class ViolationKind(enum.StrEnum):
+    """Kinds of traffic detection raised by roadside systems."""
+
+    SPEEDING = "speeding"
+    OVERLOAD = "overload"
+    CROSS_LINE = "cross_line"
+
+
+class TwoWheelerKind(enum.StrEnum):
+    """Kinds of tagged two-wheelers watched by the IoT base stations."""
+
+    BICYCLE = "bicycle"
+    MOTORCYCLE = "motorcycle"
+    EBIKE = "ebike"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of all events: a timestamp, a topic and a schema version."""
+
+    TOPIC: ClassVar[str] = ""
+    VERSION: ClassVar[int] = 1
+
+    ts: float
+
+    def key(self) -> Hashable:
+        """Identity of the thing described; ``latest`` delivery keeps one per key."""
+        return None
+
+
+# ---- Vehicles
+
+
+@dataclass(frozen=True, slots=True)
+class VehiclePosition(Event):
+    """One vehicle's position report (as a field feed sends them)."""
+
+    TOPIC: ClassVar[str] = "vehicle.position"
+
+    vehicle_id: int
+    vehicle_class: VehicleClass
+    lon: float
+    lat: float
+    speed_kmh: float
+    heading_deg: float
+
+    def key(self) -> Hashable:
+        return self.vehicle_id
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class VehicleBatch(Event):
+    """Positions of many vehicles at once, as parallel arrays (compact and binary).
+
+    ``ids`` are int32 vehicle ids, ``classes`` uint8 :class:`VehicleClass` values,
+    ``lon``/``lat``/``speed_kmh``/``heading_deg`` float32. ``batch_id`` names the
+    slice of the fleet this batch covers; a newer batch with the same id
+    supersedes an older one, so ``latest`` delivery conflates on it.
+    """
+
+    TOPIC: ClassVar[str] = "vehicle.batch"
+
+    batch_id: str
+    ids: npt.NDArray[np.int32]
+    classes: npt.NDArray[np.uint8]
+    lon: npt.NDArray[np.float32]
+    lat: npt.NDArray[np.float32]
+    speed_kmh: npt.NDArray[np.float32]
+    heading_deg: npt.NDArray[np.float32]
+
+    def key(self) -> Hashable:
+        return self.batch_id
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+
+# ---- Bridges
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeReading(Event):
+    """A periodic summary of one bridge's deck and channel."""
+
+    TOPIC: ClassVar[str] = "bridge.reading"
+
+    bridge_id: str
+    deck_vehicles_up: int
+    deck_vehicles_down: int
+    deck_load_t: float
+    strain_ue: float
+    vessels_below: int
+
+    def key(self) -> Hashable:
+        return self.bridge_id
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeAlarm(Event):
+    """A bridge reading beyond its threshold, or a vessel in the alarm zone."""
+
+    TOPIC: ClassVar[str] = "alarm.bridge"
+
+    bridge_id: str
+    kind: str
+    value: float
+    threshold: float
+    lon: float
+    lat: float
+    alarm_id: str
+
+
+# ---- IoT base stations
+
+
+@dataclass(frozen=True, slots=True)
+class IotStationReport(Event):
+    """Tag detections counted by one IoT base station since its last report."""
+
+    TOPIC: ClassVar[str] = "iot.report"
+
+    station_id: int
+    detections: int
+
+    def key(self) -> Hashable:
+        return self.station_id
+
+
+@dataclass(frozen=True, slots=True)
+class TheftAlarm(Event):
+    """A tag reported stolen was detected by an IoT base station."""
+
+    TOPIC: ClassVar[str] = "alarm.theft"
+
+    alarm_id: str
+    station_id: int
+    tag_id: str
+    two_wheeler: TwoWheelerKind
+    lon: float
+    lat: float
+
+
+# ---- Roadside detection
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficViolation(Event):
+    """A speeding, overload or cross-line detection with the plate."""
+
+    TOPIC: ClassVar[str] = "alarm.traffic"
+
+    alarm_id: str
+    kind: ViolationKind
+    plate: str
+    vehicle_class: VehicleClass
+    value: float
+    limit: float
+    lon: float
+    lat: float
+
+
+# ---- 12328 hotline
+
+
+@dataclass(frozen=True, slots=True)
+class HotlineCall(Event):
+    """A call to the 12328 transport hotline, with the place it concerns."""
+
+    TOPIC: ClassVar[str] = "hotline.call"
+
+    call_id: str
+    category: str
+    summary: str
+    lon: float
+    lat: float
+
+
+# ---- Incidents (posted by the console itself after storage commits)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentChanged(Event):
+    """An incident was created or changed; the stored state is the truth."""
+
+    TOPIC: ClassVar[str] = "incident.changed"
+
+    incident_id: int
+    status: str
+    action: str
+    actor: str
+
+    def key(self) -> Hashable:
+        return self.incident_id
+
+
+# ---- Quarantine
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadQuarantined(Event):
+    """An external payload failed validation and was set aside with its reason."""
+
+    TOPIC: ClassVar[str] = "bus.quarantined"
+
+    source: str
+    reason: str
+    raw: str = field(repr=False)
+
+
+ALARM_TOPICS: tuple[str, ...] = (
+    BridgeAlarm.TOPIC,
+    TheftAlarm.TOPIC,
+    TrafficViolation.TOPIC,
+    HotlineCall.TOPIC,
+)
+"""Topics whose events open incidents automatically."""
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.TOPIC: cls
+    for cls in (
+        VehiclePosition,
+        VehicleBatch,
+        BridgeReading,
+        BridgeAlarm,
+        IotStationReport,
+        TheftAlarm,
+        TrafficViolation,
+        HotlineCall,
+        IncidentChanged,
+        PayloadQuarantined,
+    )
+}
+"""Every event type by its topic."""
+
+
+def describe(event: Event) -> dict[str, Any]:
+    """The event's fields as plain values (for logs, quarantine and recordings)."""
+    out: dict[str, Any] = {"topic": event.TOPIC, "v": event.VERSION}
+    for name in event.__dataclass_fields__:
+        value = getattr(event, name)
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        out[name] = value
+    return out
