@@ -1,0 +1,80 @@
+"""Status bar: simulated time, bus rate, frame time, quarantine count, database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from console.core.bus import EventBus
+from console.core.clock import Clock
+from console.qt.frame_tick import FrameTick
+
+
+class ClickableLabel(QLabel):
+    """A label that reports clicks."""
+
+    # ---- Signals
+
+    sig_clicked = Signal()
+    """The label was clicked."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        self.sig_clicked.emit()
+        super().mousePressEvent(event)
+
+
+class ConsoleStatusBar(QStatusBar):
+    """Live figures an operator glances at; updated once a second."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        clock: Clock,
+        frame_tick: FrameTick,
+        database: str,
+        simulation_speed: Callable[[], float] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._bus = bus
+        self._clock = clock
+        self._frame_tick = frame_tick
+        self._simulation_speed = simulation_speed
+        self.clock_label = QLabel()
+        self.clock_label.setObjectName("clockLabel")
+        self.rate_label = QLabel()
+        self.tick_label = QLabel()
+        self.quarantine_label = ClickableLabel()
+        self.quarantine_label.setToolTip("Payloads that failed validation; click to see them")
+        self.database_label = QLabel(f"DB: {database}")
+        self.addWidget(self.clock_label)
+        for label in (self.rate_label, self.tick_label, self.quarantine_label):
+            self.addPermanentWidget(label)
+        self.addPermanentWidget(self.database_label)
+        self.update_figures()
+
+    # ---- Public API
+
+    def update_figures(self) -> None:
+        """Re-read every figure."""
+        now = dt.datetime.fromtimestamp(self._clock.now())
+        speed = self._speed_text()
+        self.clock_label.setText(f"{now:%Y-%m-%d %H:%M:%S}{speed}")
+        self.rate_label.setText(f"Bus {self._frame_tick.events_per_second():,.0f} ev/s")
+        self.tick_label.setText(
+            f"Frame {self._frame_tick.last_tick_ms:.1f} ms · backlog {self._bus.pending:,}"
+        )
+        count = self._bus.quarantine.count
+        self.quarantine_label.setText(f"Quarantined {count:,}")
+        self.quarantine_label.setObjectName("quarantineAlert" if count else "")
+        self.quarantine_label.style().unpolish(self.quarantine_label)
+        self.quarantine_label.style().polish(self.quarantine_label)
+
+    def _speed_text(self) -> str:
+        if self._simulation_speed is None:
+            return ""
+        return f"   SIMULATION ×{self._simulation_speed():g}"
