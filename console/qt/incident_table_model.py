@@ -42,12 +42,10 @@ class IncidentTableModel(QAbstractTableModel):
         self,
         clock: Clock,
         place_of: Callable[[Incident], str],
-        sla_minutes_of: Callable[[Incident], float | None],
     ) -> None:
         super().__init__()
         self._clock = clock
         self._place_of = place_of
-        self._sla_minutes_of = sla_minutes_of
         self._rows: list[Incident] = []
         self._row_of: dict[int, int] = {}
         self._places: dict[int, str] = {}
@@ -152,7 +150,7 @@ class IncidentTableModel(QAbstractTableModel):
         if column == COL_PLACE:
             return self._place(incident)
         if column == COL_STATUS:
-            return incident.status
+            return str(incident.status)
         if column == COL_RESPONSIBLE:
             return incident.responsible_unit or "-"
         return format_age(self._age_seconds(incident))
@@ -170,9 +168,9 @@ class IncidentTableModel(QAbstractTableModel):
         if column == COL_STATUS:
             return QBrush(QColor(STATUS_COLOURS.get(incident.status, "#cccccc")))
         if column == COL_AGE:
-            sla = self._sla_minutes_of(incident)
-            if sla:
-                used = self._age_seconds(incident) / (sla * 60.0)
+            allowed = incident.due_at - incident.reported_at
+            if allowed > 0:
+                used = self._age_seconds(incident) / allowed
                 if used >= 1.0:
                     return QBrush(RED)
                 if used >= 0.8:

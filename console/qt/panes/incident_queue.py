@@ -29,11 +29,13 @@ from console.core.city.model import Level
 from console.core.clock import Clock
 from console.core.events import Event, IncidentChanged
 from console.core.incidents.model import Incident
-from console.core.incidents.service import IncidentError, IncidentService
+from console.core.incidents.model import IncidentError
+from console.core.incidents.service import IncidentService
 from console.qt.incident_table_model import COL_PRIORITY, COLUMNS, IncidentTableModel
 from console.qt.panes.base import Pane
 from console.qt.panes.incident_dialogs import ask_dispatch, ask_resolution
 
+RECENT_CLOSED = 50
 STATUS_FILTERS = ("Open", "New", "Acknowledged", "Dispatched", "All (incl. closed)")
 
 
@@ -95,7 +97,7 @@ class IncidentQueuePane(Pane):
         self._name_of = name_of
         self._dirty_ids: set[int] = set()
         self._needs_reload = True
-        self.model = IncidentTableModel(clock, self._place_text, service.sla_minutes)
+        self.model = IncidentTableModel(clock, self._place_text)
         self.proxy = IncidentFilter()
         self.proxy.setSourceModel(self.model)
         self._build()
@@ -117,8 +119,9 @@ class IncidentQueuePane(Pane):
         if self._needs_reload:
             self._needs_reload = False
             self._dirty_ids.clear()
-            incidents = self._service.list_open() + self._service.list_recent_closed(50)
-            self.model.reset(incidents)
+            open_incidents = self._service.list_open()
+            recently_closed = [i for i in self._service.list_recent(RECENT_CLOSED) if not i.is_open]
+            self.model.reset(open_incidents + recently_closed)
             self.table.sortByColumn(COL_PRIORITY, Qt.SortOrder.AscendingOrder)
         elif self._dirty_ids:
             for incident_id in sorted(self._dirty_ids):
@@ -291,10 +294,10 @@ class IncidentQueuePane(Pane):
             self.close_selected(resolution)
 
     def _place_text(self, incident: Incident) -> str:
-        codes = [incident.county_code, incident.street_code, incident.community_code,
-                 incident.grid_code]
-        names = [self._name_of(code) for code in codes if code]
-        return " › ".join(names) if names else "outside the city"
+        if incident.path is None:
+            return "outside the city"
+        codes = reversed(incident.path.chain()[:-1])  # county down to grid
+        return " › ".join(self._name_of(code) for code in codes)
 
     def _update_summary(self) -> None:
         counts = {"new": 0, "acknowledged": 0, "dispatched": 0}

@@ -1,0 +1,138 @@
+"""Builds and runs the console window on top of the core."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QSize,
+    Qt,
+    QtMsgType,
+    QTimer,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from console.core.paths import user_data_dir
+from console.core.runtime import ConsoleCore, CoreOptions, build_core
+from console.qt.city_layers import map_layers_from_city
+from console.qt.frame_tick import FrameTick
+from console.qt.incident_markers import IncidentMarkers
+from console.qt.main_window import MainWindow
+from console.qt.panes.incident_queue import IncidentQueuePane
+from console.qt.panes.live_charts import LiveChartsPane
+from console.qt.panes.map_pane import MapPane
+from console.qt.panes.quarantine import QuarantinePane
+from console.qt.status_bar import ConsoleStatusBar
+from console.qt.theme import apply_theme
+
+log = logging.getLogger("console.qt")
+qt_log = logging.getLogger("qt")
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _route_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
+    """The main window with every pane of the console, attached to ``core``'s bus."""
+    frame_tick = FrameTick(core.bus)
+    window = MainWindow(
+        core.bus,
+        frame_tick,
+        profile / "layout.json",
+        f"{core.city.name} · {core.city.name_en} — Operations Command & Dispatch Console",
+        set_speed=core.clock.set_factor,
+    )
+    frame_tick.setParent(window)
+    map_pane = MapPane(map_layers_from_city(core.city))
+    queue = IncidentQueuePane(core.incidents, core.clock, operator, core.name_of)
+    charts = LiveChartsPane({b.bridge_id: b.name_en for b in core.city.bridges})
+    quarantine = QuarantinePane()
+    window.add_pane(map_pane)
+    window.add_pane(queue)
+    window.add_pane(quarantine)
+    window.add_pane(charts)
+    docks = window.docks
+    window.splitDockWidget(docks[map_pane.PANE_ID], docks[queue.PANE_ID], Qt.Orientation.Horizontal)
+    window.splitDockWidget(docks[queue.PANE_ID], docks[charts.PANE_ID], Qt.Orientation.Vertical)
+    window.tabify([queue.PANE_ID, quarantine.PANE_ID])
+    window.resizeDocks(
+        [docks[map_pane.PANE_ID], docks[queue.PANE_ID]], [980, 700], Qt.Orientation.Horizontal
+    )
+    markers = IncidentMarkers(core.incidents, map_pane)
+    markers.setParent(window)
+    markers.attach(core.bus)
+    queue.sig_incident_selected.connect(markers.focus)
+
+    status = ConsoleStatusBar(
+        core.bus, core.clock, frame_tick, core.database.describe(),
+        simulation_speed=lambda: core.clock.factor,
+    )
+    window.setStatusBar(status)
+    status.quarantine_label.sig_clicked.connect(lambda: window.show_pane(quarantine.PANE_ID))
+    timer = QTimer(window)
+    timer.setInterval(1000)
+    timer.timeout.connect(status.update_figures)
+    timer.start()
+    window.restore_layout()
+    frame_tick.start()
+    return window
+
+
+def run_console(args: argparse.Namespace, options: CoreOptions) -> int:
+    """Create the application, run it until closed (or ``--run-for``), return its status."""
+    qInstallMessageHandler(_route_qt_message)
+    app = QApplication.instance() or QApplication(["city-console"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("city-console")
+    apply_theme(app)
+    core = build_core(options)
+    profile = args.profile or user_data_dir()
+    window = build_window(core, args.operator, profile)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    if not profile.joinpath("layout.json").exists():
+        window.resize(QSize(width, height))
+    window.show()
+    core.start()
+    log.info("console started: %s, simulation ×%g, operator %s", core.city.name_en,
+             options.speed, args.operator)
+    if args.run_for is not None:
+        QTimer.singleShot(int(args.run_for * 1000), lambda: _finish(window, args.screenshot))
+    try:
+        status = app.exec()
+    finally:
+        core.stop()
+    return status
+
+
+def _finish(window: MainWindow, screenshot: Path | None) -> None:
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        image = _grab(window)
+        if not image.save(str(screenshot)):
+            log.error("could not write the screenshot %s", screenshot)
+        else:
+            log.info("screenshot saved: %s", screenshot)
+    window.close()
+    QApplication.quit()
+
+
+def _grab(window: MainWindow) -> QImage:
+    """The window's pixels; on a real (or virtual X) screen, as the screen shows them."""
+    screen = window.screen()
+    if QApplication.platformName() == "xcb" and screen is not None:
+        return screen.grabWindow(window.winId()).toImage()
+    return window.grab().toImage()
