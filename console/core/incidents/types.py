@@ -1,0 +1,134 @@
+"""Incident types: which alarm opens which kind of incident, where, how urgent.
+
+The types themselves are data (``resources/cities/<city>/incident_types.json``,
+loaded by :mod:`console.core.incidents.rules`); this module holds their plain
+form, how an alarm is matched to one, and how its titles are written.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from console.core.city.model import Level
+from console.core.events import (
+    BridgeAlarm,
+    Event,
+    HotlineCall,
+    Platform,
+    TheftAlarm,
+    TrafficViolation,
+    describe,
+)
+
+ANY_KIND = "*"
+"""The kind of a catch-all type: matches every alarm of its topic."""
+
+KIND_FIELD: Mapping[str, str] = {
+    BridgeAlarm.TOPIC: "kind",
+    TheftAlarm.TOPIC: "two_wheeler",
+    TrafficViolation.TOPIC: "kind",
+    HotlineCall.TOPIC: "category",
+}
+"""For each alarm topic, the event field that says what kind of alarm it is."""
+
+ALARM_ID_FIELD: Mapping[str, str] = {
+    BridgeAlarm.TOPIC: "alarm_id",
+    TheftAlarm.TOPIC: "alarm_id",
+    TrafficViolation.TOPIC: "alarm_id",
+    HotlineCall.TOPIC: "call_id",
+}
+"""For each alarm topic, the event field that identifies the alarm at its source."""
+
+
+def alarm_fields(event: Event) -> dict[str, Any]:
+    """The event's fields as plain values (enums as their values), for titles and detail."""
+    return describe(event)
+
+
+def alarm_kind(event: Event) -> str:
+    """What kind of alarm ``event`` is (e.g. ``overload``), as matched by the types."""
+    return str(alarm_fields(event)[KIND_FIELD[event.TOPIC]])
+
+
+def alarm_id(event: Event) -> str:
+    """The alarm's identity at its source (unique per topic)."""
+    return str(getattr(event, ALARM_ID_FIELD[event.TOPIC]))
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentType:
+    """One kind of incident and the alarms that open it."""
+
+    type_id: str
+    topic: str
+    kind: str
+    title_zh: str
+    title_en: str
+    priority: int
+    platform: Platform
+    start_level: Level
+    sla_minutes: int
+
+    def titles(self, event: Event) -> tuple[str, str]:
+        """The Chinese and English titles for an incident opened by ``event``."""
+        fields = alarm_fields(event)
+        return _render(self.title_zh, fields), _render(self.title_en, fields)
+
+
+def _render(template: str, fields: Mapping[str, Any]) -> str:
+    """Fill a title template; a value that does not fit its format keeps the template."""
+    try:
+        return template.format_map(fields)
+    except (KeyError, ValueError, IndexError, TypeError):
+        return template
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRules:
+    """Every incident type of one city, ready to match alarms."""
+
+    city_code: str
+    office_suffix: str
+    types: tuple[IncidentType, ...]
+
+    def type_for(self, event: Event) -> IncidentType:
+        """The incident type an alarm opens: its exact kind first, else its topic's catch-all."""
+        if event.TOPIC not in KIND_FIELD:
+            raise KeyError(f"{event.TOPIC!r} is not an alarm topic")
+        kind = alarm_kind(event)
+        fallback: IncidentType | None = None
+        for incident_type in self.types:
+            if incident_type.topic != event.TOPIC:
+                continue
+            if incident_type.kind == kind:
+                return incident_type
+            if incident_type.kind == ANY_KIND:
+                fallback = incident_type
+        if fallback is None:
+            raise KeyError(f"no incident type for {event.TOPIC!r} kind {kind!r}")
+        return fallback
+
+    def by_id(self, type_id: str) -> IncidentType:
+        """The incident type named ``type_id``."""
+        for incident_type in self.types:
+            if incident_type.type_id == type_id:
+                return incident_type
+        raise KeyError(f"unknown incident type {type_id!r}")
+
+
+class LevelName(enum.StrEnum):
+    """Level names as written in the data files."""
+
+    CITY = "city"
+    COUNTY = "county"
+    STREET = "street"
+    COMMUNITY = "community"
+    GRID = "grid"
+
+    @property
+    def level(self) -> Level:
+        """The :class:`Level` this name stands for."""
+        return Level[self.name]

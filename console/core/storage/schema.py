@@ -1,0 +1,125 @@
+"""The tables: incidents, their audit trail, and quarantined payloads.
+
+Times are floats, seconds since the Unix epoch from the injected clock. JSON
+columns are text (portable across SQLite and PostgreSQL). Every change to this
+module needs a new migration in ``migrations/versions``; a test compares the
+migrated database with these declarations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Stable constraint names, so later migrations can alter them (also on SQLite)."""
+
+STATUSES = ("new", "acknowledged", "dispatched", "closed")
+"""Every incident status the database accepts."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base holding the console's metadata."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class IncidentRow(Base):
+    """One incident: what happened, where, who is responsible, and its state."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_type: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    outside_city: Mapped[bool] = mapped_column(Boolean)
+    grid_code: Mapped[str | None] = mapped_column(String(32))
+    community_code: Mapped[str | None] = mapped_column(String(32))
+    street_code: Mapped[str | None] = mapped_column(String(32))
+    county_code: Mapped[str | None] = mapped_column(String(32))
+    city_code: Mapped[str | None] = mapped_column(String(32))
+    responsible_level: Mapped[int] = mapped_column(Integer)
+    responsible_unit: Mapped[str | None] = mapped_column(Text)
+    source_topic: Mapped[str | None] = mapped_column(String(64))
+    source_alarm_id: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[str] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[float] = mapped_column(Float)
+    opened_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    due_at: Mapped[float] = mapped_column(Float)
+    closed_at: Mapped[float | None] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("source_topic", "source_alarm_id"),
+        CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
+        CheckConstraint(
+            "status IN ('new', 'acknowledged', 'dispatched', 'closed')", name="status_known"
+        ),
+        CheckConstraint("responsible_level BETWEEN 0 AND 4", name="level_range"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_incidents_status", "status"),
+        Index("ix_incidents_updated_at", "updated_at"),
+    )
+
+
+class AuditRow(Base):
+    """One thing done to an incident, by whom, when, and the state change."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    at: Mapped[float] = mapped_column(Float)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("actor <> ''", name="actor_named"),
+        Index("ix_audit_incident_id", "incident_id", "id"),
+    )
+
+
+class QuarantineRow(Base):
+    """One external payload that failed validation, kept with its reason."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+
+
+incidents: Table = Base.metadata.tables["incidents"]
+audit: Table = Base.metadata.tables["audit"]
+quarantine: Table = Base.metadata.tables["quarantine"]
