@@ -48,4 +48,4 @@ def test_project_metadata_pins_pyside6() -> None:
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
-    assert "PySide6>=6.8,<6.12; python_version < '3.12'" in text
+    assert "PySide6>=6.9,<6.12; python_version < '3.12'" in text

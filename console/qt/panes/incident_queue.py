@@ -51,8 +51,9 @@ class IncidentFilter(QSortFilterProxyModel):
 
     def set_status_filter(self, status: str) -> None:
         """Show only rows in this status group."""
+        self.beginFilterChange()
         self._status = status
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Any) -> bool:  # noqa: N802
         source = self.sourceModel()

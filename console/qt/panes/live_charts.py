@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.core.bus import Delivery, EventBus, Subscription
-from console.core.events import BridgeReading, Event, VehicleBatch, VehicleClass
+from console.core.events import ALARM_TOPICS, BridgeReading, Event, VehicleBatch, VehicleClass
 from console.core.series import MinuteCounter, TimeSeries
 from console.qt.panes.base import Pane
 from console.qt.theme import CHART_BACKGROUND, CHART_FOREGROUND, VEHICLE_COLOURS
@@ -54,7 +54,9 @@ class LiveChartsPane(Pane):
         return [
             bus.subscribe(VehicleBatch, self._on_vehicles, Delivery.LATEST, name="charts.vehicles"),
             bus.subscribe(BridgeReading, self._on_bridges, Delivery.BATCH, name="charts.bridges"),
-            bus.subscribe("alarm.*", self._on_alarms, Delivery.BATCH, name="charts.alarms"),
+        ] + [
+            bus.subscribe(topic, self._on_alarms, Delivery.BATCH, name="charts.alarms")
+            for topic in ALARM_TOPICS
         ]
 
     def refresh(self) -> None:

@@ -1,0 +1,115 @@
+"""Every pane keeps the same contract: subscriptions closed on detach, nothing left
+after close, saved state round-trips, an empty city and odd events handled."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from console.core.bus import EventBus
+from console.core.clock import ManualClock
+from console.core.events import BridgeReading, VehicleBatch
+from console.core.incidents import IncidentService
+from console.qt.map.layers import MapLayers
+from console.qt.panes.base import Pane
+from console.qt.panes.incident_queue import IncidentQueuePane
+from console.qt.panes.live_charts import LiveChartsPane
+from console.qt.panes.map_pane import MapPane
+from console.qt.panes.quarantine import QuarantinePane
+from tests.qt.conftest import NAMES
+
+PaneFactory = Callable[[IncidentService, ManualClock], Pane]
+
+FACTORIES: dict[str, PaneFactory] = {
+    "incident_queue": lambda service, clock: IncidentQueuePane(
+        service, clock, "op", lambda c: NAMES.get(c, c)
+    ),
+    "live_charts": lambda service, clock: LiveChartsPane({"b1": "Bridge one"}),
+    "quarantine": lambda service, clock: QuarantinePane(),
+    "map": lambda service, clock: MapPane(MapLayers(center=(117.38, 32.93))),
+}
+
+
+@pytest.fixture(params=sorted(FACTORIES))
+def make_pane(request: pytest.FixtureRequest, service: IncidentService, clock: ManualClock
+              ) -> Callable[[], Pane]:
+    factory = FACTORIES[request.param]
+    return lambda: factory(service, clock)
+
+
+def _odd_events(clock: ManualClock) -> list[object]:
+    empty = np.zeros(0, dtype=np.float32)
+    return [
+        VehicleBatch(clock.now(), "empty", np.zeros(0, np.int32), np.zeros(0, np.uint8),
+                     empty, empty, empty, empty),
+        BridgeReading(clock.now(), "unknown-bridge", 0, 0, math.nan, math.nan, 0),
+    ]
+
+
+def test_pane_declares_id_title_and_area(make_pane: Callable[[], Pane], qtbot: QtBot) -> None:
+    pane = make_pane()
+    qtbot.addWidget(pane)
+    assert pane.PANE_ID and pane.TITLE and pane.objectName() == pane.PANE_ID
+
+
+def test_attach_detach_leaves_no_subscription(
+    make_pane: Callable[[], Pane], qtbot: QtBot, bus: EventBus
+) -> None:
+    pane = make_pane()
+    qtbot.addWidget(pane)
+    before = bus.subscription_count
+    pane.attach(bus)
+    pane.attach(bus)  # attaching twice does not double the subscriptions
+    attached = bus.subscription_count
+    pane.detach()
+    assert bus.subscription_count == before
+    pane.attach(bus)
+    assert bus.subscription_count == attached
+    pane.close()
+    assert bus.subscription_count == before
+
+
+def test_close_leaves_no_widget(make_pane: Callable[[], Pane], bus: EventBus) -> None:
+    pane = make_pane()
+    kind = type(pane)
+    pane.attach(bus)
+    pane.show()
+    pane.close()
+    pane.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
+    assert not [w for w in QApplication.allWidgets() if isinstance(w, kind)]
+    assert bus.subscription_count == 0
+
+
+def test_saved_state_round_trips(make_pane: Callable[[], Pane], qtbot: QtBot) -> None:
+    pane = make_pane()
+    qtbot.addWidget(pane)
+    state = json.loads(json.dumps(pane.save_state()))
+    other = make_pane()
+    qtbot.addWidget(other)
+    other.restore_state(state)
+    assert other.save_state() == state
+    other.restore_state({"unknown": 1, "columns": "garbage"})  # tolerated
+
+
+def test_empty_city_and_odd_events_are_handled(
+    make_pane: Callable[[], Pane], qtbot: QtBot, bus: EventBus, clock: ManualClock
+) -> None:
+    pane = make_pane()
+    qtbot.addWidget(pane)
+    pane.attach(bus)
+    pane.show()
+    pane.refresh()  # nothing arrived yet
+    bus.post_many(_odd_events(clock))  # type: ignore[arg-type]
+    bus.drain()
+    pane.refresh()
+    assert bus.subscriber_errors == 0
+    pane.detach()
