@@ -2,7 +2,10 @@
 
 Run from the repository root::
 
-    .venv/bin/python tools/build_city_data.py [--source /work/shared/data/bengbu]
+    .venv/bin/python tools/build_city_data.py [--source resources/cities/bengbu]
+
+Inputs: ``bengbu_divisions.csv`` and ``source/amap_gcj02/*.geojson`` (the AMap
+boundaries as published, GCJ-02) under ``--source``.
 
 What it writes into ``resources/cities/bengbu/``:
 
@@ -46,8 +49,10 @@ from console.core.city.datum import gcj02_to_wgs84
 SEED = 552
 GRID_SIZE = 1e-5  # output precision in degrees (about 1 m), also the overlay precision
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = Path("/work/shared/data/bengbu")
 OUT_DIR = REPO / "resources" / "cities" / "bengbu"
+DEFAULT_SOURCE = OUT_DIR
+"""Divisions CSV beside the output; AMap boundaries (GCJ-02, as published) in source/."""
+AMAP_SUBDIR = Path("source") / "amap_gcj02"
 CITY_CODE = "340300"
 KM_PER_DEG_LAT = 110.57
 
@@ -468,11 +473,12 @@ def build(source: Path, out_dir: Path) -> None:
     for row in rows:
         kids.setdefault(row["parent_code"], []).append(row)
 
-    city = read_amap_boundary(source / "boundaries" / f"{CITY_CODE}.geojson")
+    amap = source / AMAP_SUBDIR
+    city = read_amap_boundary(amap / f"{CITY_CODE}.geojson")
     counties = {
-        row["code"]: read_amap_boundary(source / "boundaries" / f"{row['code']}.geojson")
+        row["code"]: read_amap_boundary(amap / f"{row['code']}.geojson")
         for row in by_level["county"]
-        if (source / "boundaries" / f"{row['code']}.geojson").exists()
+        if (amap / f"{row['code']}.geojson").exists()
     }
     carve_zones(counties)
     check_tiling("city", city, list(counties.values()))

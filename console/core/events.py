@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -277,11 +277,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
 def describe(event: Event) -> dict[str, Any]:
     """The event's fields as plain values (for logs, quarantine and recordings)."""
     out: dict[str, Any] = {"topic": event.TOPIC, "v": event.VERSION}
-    for name in event.__dataclass_fields__:
-        value = getattr(event, name)
+    for item in fields(event):
+        value = getattr(event, item.name)
         if isinstance(value, np.ndarray):
             value = value.tolist()
         elif isinstance(value, enum.Enum):
             value = value.value
-        out[name] = value
+        out[item.name] = value
     return out

@@ -19,7 +19,7 @@ from console.core.incidents.rules import load_incident_rules
 from console.core.incidents.service import IncidentService
 from console.core.paths import city_dir
 from console.core.sim.config import bengbu_defaults
-from console.core.sim.source import SimulationSource
+from console.core.sim import CitySimulation, SimulationSource
 from console.core.storage.engine import Database, open_database
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,8 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         seed=options.seed,
         time_compression=options.speed,
     )
-    simulation = SimulationSource(config, bus, clock)
+    stepper = CitySimulation(config, start=options.start)
+    simulation = SimulationSource(stepper, bus, clock, bbox=city.bbox)
     core = ConsoleCore(city, bus, clock, database, incidents, intake, simulation)
     core.handles.extend(handles)
     return core

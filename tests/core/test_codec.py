@@ -1,0 +1,211 @@
+"""Edge decoding of external payloads: valid ones round-trip, bad ones get a clear reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from console.core.bus import Delivery, EventBus
+from console.core.clock import ManualClock
+from console.core.codec import MAX_PAYLOAD_BYTES, PayloadError, decode_payload, raw_text
+from console.core.events import (
+    EVENT_TYPES,
+    BridgeAlarm,
+    BridgeReading,
+    Event,
+    HotlineCall,
+    IncidentChanged,
+    IotStationReport,
+    PayloadQuarantined,
+    TheftAlarm,
+    TrafficViolation,
+    TwoWheelerKind,
+    VehicleBatch,
+    VehicleClass,
+    VehiclePosition,
+    ViolationKind,
+    describe,
+)
+
+NOW = 1_767_225_600.0
+
+
+def _batch() -> VehicleBatch:
+    return VehicleBatch(
+        ts=NOW,
+        batch_id="taxi",
+        ids=np.array([1, 2, 3], dtype=np.int32),
+        classes=np.array([0, 0, 3], dtype=np.uint8),
+        lon=np.array([117.38, 117.39, 117.4001], dtype=np.float32),
+        lat=np.array([32.93, 32.94, 32.95], dtype=np.float32),
+        speed_kmh=np.array([0.0, 35.5, 61.25], dtype=np.float32),
+        heading_deg=np.array([0.0, 90.0, 359.9], dtype=np.float32),
+    )
+
+
+SAMPLES: list[Event] = [
+    VehiclePosition(NOW, 7, VehicleClass.CARGO, 117.38, 32.93, 54.5, 181.0),
+    _batch(),
+    BridgeReading(NOW, "jiefang", 31, 28, 512.4, 56.3, 1),
+    BridgeAlarm(NOW, "jiefang", "strain", 171.2, 150.0, 117.38, 32.965, "BRG-jiefang-1-00001"),
+    IotStationReport(NOW, 12, 40),
+    TheftAlarm(NOW, "THEFT-1-00001", 12, "TAG-0000ABCD", TwoWheelerKind.EBIKE, 117.4, 32.9),
+    TrafficViolation(
+        NOW,
+        "TRF-1-00001",
+        ViolationKind.SPEEDING,
+        "皖CA12B3",
+        VehicleClass.TAXI,
+        71.5,
+        60.0,
+        117.38,
+        32.93,
+    ),
+    HotlineCall(NOW, "12328-20260101-00001", "taxi_refusal", "Taxi 皖CA12B3 refused", 117.3, 32.9),
+    IncidentChanged(NOW, 5, "open", "created", "operator1"),
+    PayloadQuarantined(NOW, "mqtt", "bad", "{raw}"),
+]
+
+
+def _text(event: Event) -> str:
+    return json.dumps(describe(event), ensure_ascii=False)
+
+
+def test_every_event_type_has_a_sample() -> None:
+    assert {type(e) for e in SAMPLES} == set(EVENT_TYPES.values())
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.TOPIC)
+def test_valid_payload_round_trips(event: Event) -> None:
+    decoded = decode_payload(event.TOPIC, _text(event), now=NOW)
+    assert type(decoded) is type(event)
+    assert describe(decoded) == describe(event)
+    if not isinstance(event, VehicleBatch):
+        assert decoded == event
+
+
+def test_bytes_payload_and_enum_conversion() -> None:
+    event = SAMPLES[6]
+    decoded = decode_payload(event.TOPIC, _text(event).encode("utf-8"))
+    assert isinstance(decoded, TrafficViolation)
+    assert decoded.kind is ViolationKind.SPEEDING
+    assert decoded.vehicle_class is VehicleClass.TAXI
+
+
+def test_batch_arrays_get_their_dtypes() -> None:
+    decoded = decode_payload(VehicleBatch.TOPIC, _text(_batch()))
+    assert isinstance(decoded, VehicleBatch)
+    assert decoded.ids.dtype == np.int32
+    assert decoded.classes.dtype == np.uint8
+    assert decoded.lon.dtype == np.float32
+    assert np.array_equal(decoded.speed_kmh, _batch().speed_kmh)
+
+
+def _call(**changes: Any) -> str:
+    data = describe(SAMPLES[7])
+    for key, value in changes.items():
+        if value is _DROP:
+            del data[key]
+        else:
+            data[key] = value
+    return json.dumps(data, ensure_ascii=False)
+
+
+_DROP = object()
+HOT = HotlineCall.TOPIC
+BATCH = VehicleBatch.TOPIC
+
+BAD: list[tuple[str, str, str | bytes, str]] = [
+    ("bad utf-8", HOT, b'{"v": 1, "ts": \xff\xfe}', "invalid UTF-8"),
+    ("malformed json", HOT, '{"v": 1, "ts": ', "malformed JSON"),
+    ("not an object", HOT, "[1, 2, 3]", "not a JSON object"),
+    ("missing coordinates", HOT, _call(lon=_DROP, lat=_DROP), "missing field(s): 'lon', 'lat'"),
+    ("missing version", HOT, _call(v=_DROP), "missing field 'v'"),
+    ("unknown field", HOT, _call(colour="red"), "unknown field(s): 'colour'"),
+    ("garbled number", HOT, _call(lat="32.93°N"), "field 'lat': expected a number"),
+    ("bool for number", HOT, _call(lon=True), "field 'lon': expected a number"),
+    ("number for text", HOT, _call(summary=5), "field 'summary': expected a string"),
+    ("unknown topic", "weather.report", _call(), "unknown topic 'weather.report'"),
+    ("topic mismatch", HOT, _call(topic="alarm.theft"), "topic mismatch"),
+    ("future version", HOT, _call(v=2), "unsupported schema version 2"),
+    ("latitude range", HOT, _call(lat=117.38), "field 'lat' out of range"),
+    ("longitude range", HOT, _call(lon=-190.0), "field 'lon' out of range"),
+    ("nan literal", HOT, _call().replace("117.3", "NaN"), "non-finite number NaN"),
+    ("infinity literal", HOT, _call().replace("117.3", "-Infinity"), "non-finite number"),
+    ("overflowing number", HOT, _call().replace("117.3", "1e999"), "not a finite number"),
+    ("future timestamp", HOT, _call(ts=NOW + 3600), "3600 s in the future"),
+    ("negative timestamp", HOT, _call(ts=-5), "negative timestamp"),
+    ("oversized", HOT, _call(summary="x" * MAX_PAYLOAD_BYTES), "payload too large"),
+    (
+        "unknown enum value",
+        TrafficViolation.TOPIC,
+        _text(SAMPLES[6]).replace('"speeding"', '"drifting"'),
+        "field 'kind': unknown value 'drifting'",
+    ),
+    (
+        "integer expected",
+        IotStationReport.TOPIC,
+        _text(SAMPLES[4]).replace("40", "40.5"),
+        "field 'detections': expected an integer",
+    ),
+    (
+        "ragged arrays",
+        BATCH,
+        _text(_batch()).replace('"ids": [1, 2, 3]', '"ids": [1, 2]'),
+        "array fields differ in length",
+    ),
+    (
+        "array out of dtype range",
+        BATCH,
+        _text(_batch()).replace('"classes": [0, 0, 3]', '"classes": [0, 0, 300]'),
+        "field 'classes': value out of range for uint8",
+    ),
+    (
+        "array of text",
+        BATCH,
+        _text(_batch()).replace('"ids": [1, 2, 3]', '"ids": [1, "2", 3]'),
+        "field 'ids': expected an array of numbers",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "reason"), [b[1:] for b in BAD], ids=[b[0] for b in BAD]
+)
+def test_malformed_payload_raises_with_reason(
+    topic: str, payload: str | bytes, reason: str
+) -> None:
+    with pytest.raises(PayloadError) as info:
+        decode_payload(topic, payload, now=NOW)
+    assert reason in info.value.reason
+
+
+def test_bbox_limits_coordinates() -> None:
+    bbox = (116.7, 32.7, 118.1, 33.5)
+    assert isinstance(decode_payload(HOT, _call(), bbox=bbox), HotlineCall)
+    with pytest.raises(PayloadError, match="outside the area"):
+        decode_payload(HOT, _call(lon=100.0), bbox=bbox)
+
+
+def test_future_check_needs_now_and_allows_skew() -> None:
+    assert isinstance(decode_payload(HOT, _call(ts=NOW + 3600)), HotlineCall)
+    assert isinstance(decode_payload(HOT, _call(ts=NOW + 60), now=NOW), HotlineCall)
+
+
+def test_each_malformed_payload_is_quarantined_on_the_bus() -> None:
+    bus = EventBus(ManualClock(NOW))
+    seen: list[Event] = []
+    bus.subscribe(PayloadQuarantined, seen.extend, Delivery.BATCH)
+    for _name, topic, payload, _reason in BAD:
+        try:
+            bus.post(decode_payload(topic, payload, now=NOW))
+        except PayloadError as exc:
+            bus.reject("test-gateway", exc.reason, raw_text(payload))
+    bus.drain()
+    assert bus.quarantine.count == len(BAD)
+    reasons = [e.reason for e in seen if isinstance(e, PayloadQuarantined)]
+    assert all(expected in got for (*_, expected), got in zip(BAD, reasons, strict=True))
+    assert all(len(e.raw) <= MAX_PAYLOAD_BYTES for e in seen if isinstance(e, PayloadQuarantined))
