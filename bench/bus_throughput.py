@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from console.qt.qt_env import prepare_qt_environment  # noqa: E402
+from console.qt.qt_env import prepare_qt_environment
 
 prepare_qt_environment(headless=True)
 

@@ -29,7 +29,9 @@ def _imported_roots(tree: ast.AST) -> set[str]:
 
 def test_core_source_imports_no_qt() -> None:
     offenders = {
-        str(path.relative_to(ROOT)): sorted(_imported_roots(ast.parse(path.read_text())) & QT_PACKAGES)
+        str(path.relative_to(ROOT)): sorted(
+            _imported_roots(ast.parse(path.read_text())) & QT_PACKAGES
+        )
         for path in _core_files()
     }
     assert {k: v for k, v in offenders.items() if v} == {}

@@ -220,4 +220,6 @@ class EventBus:
             sub.callback(events)
         except Exception:
             self.subscriber_errors += 1
-            log.exception("subscriber %s failed on %d %s event(s)", sub.name, len(events), sub.topic)
+            log.exception(
+                "subscriber %s failed on %d %s event(s)", sub.name, len(events), sub.topic
+            )

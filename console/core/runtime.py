@@ -18,8 +18,7 @@ from console.core.incidents.book import IncidentIntake
 from console.core.incidents.rules import load_incident_rules
 from console.core.incidents.service import IncidentService
 from console.core.paths import city_dir
-from console.core.sim.config import bengbu_defaults
-from console.core.sim import CitySimulation, SimulationSource
+from console.core.sim import CitySimulation, SimulationSource, simulation_config
 from console.core.storage.engine import Database, open_database
 
 log = logging.getLogger(__name__)
@@ -86,9 +85,13 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     incidents = IncidentService(database, bus, clock, city.lookup, rules, name_of)
     intake = IncidentIntake(incidents)
     handles = intake.attach(bus)
-    config = bengbu_defaults(
+    config = simulation_config(
+        directory,
         city.boundary,
         [(b.bridge_id, b.lon, b.lat) for b in city.bridges],
+        city.fleet_counts,
+        iot_station_count=city.iot_base_stations,
+        hotline_calls_per_day=city.hotline_calls_per_day,
         seed=options.seed,
         time_compression=options.speed,
     )

@@ -39,23 +39,44 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="City operations command-and-dispatch console (built-in simulation).",
     )
     parser.add_argument("--city", default="bengbu", help="city data folder under resources/cities")
-    parser.add_argument("--db", metavar="URL", help="SQLAlchemy database URL "
-                        "(default: a SQLite file in the user's data folder)")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy database URL (default: a SQLite file in the user's data folder)",
+    )
     parser.add_argument("--seed", type=int, default=552, help="simulation seed (default 552)")
-    parser.add_argument("--speed", type=float, default=10.0,
-                        help="time-compression factor of the simulation (default 10)")
-    parser.add_argument("--start", metavar="ISO", help="simulated start time, e.g. "
-                        "2026-11-21T07:30 (default: now)")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=10.0,
+        help="time-compression factor of the simulation (default 10)",
+    )
+    parser.add_argument(
+        "--start", metavar="ISO", help="simulated start time, e.g. 2026-11-21T07:30 (default: now)"
+    )
     parser.add_argument("--operator", default=_default_operator(), help="operator name for audit")
-    parser.add_argument("--profile", metavar="DIR", type=Path,
-                        help="folder for the saved layout (default: the user's data folder)")
-    parser.add_argument("--run-for", metavar="SECONDS", type=float,
-                        help="run this long, then exit (0 only if nothing was logged at ERROR)")
-    parser.add_argument("--screenshot", metavar="FILE", type=Path,
-                        help="with --run-for: save a PNG of the main window before exiting")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        type=Path,
+        help="folder for the saved layout (default: the user's data folder)",
+    )
+    parser.add_argument(
+        "--run-for",
+        metavar="SECONDS",
+        type=float,
+        help="run this long, then exit (0 only if nothing was logged at ERROR)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        type=Path,
+        help="with --run-for: save a PNG of the main window before exiting",
+    )
     parser.add_argument("--size", default="1680x1000", help="initial window size WxH")
-    parser.add_argument("--headless", action="store_true",
-                        help="use Qt's offscreen platform (no display needed)")
+    parser.add_argument(
+        "--headless", action="store_true", help="use Qt's offscreen platform (no display needed)"
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     args = parser.parse_args(argv)
     if args.screenshot and args.run_for is None:
@@ -87,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
     logging.getLogger().addHandler(errors)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     prepare_qt_environment(headless=args.headless)
 
     from console.qt.console_app import run_console

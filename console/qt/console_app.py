@@ -10,8 +10,8 @@ from PySide6.QtCore import (
     QMessageLogContext,
     QSize,
     Qt,
-    QtMsgType,
     QTimer,
+    QtMsgType,
     qInstallMessageHandler,
 )
 from PySide6.QtGui import QImage
@@ -42,8 +42,16 @@ _QT_LEVELS = {
 }
 
 
+QUIET_QT_MESSAGES = (
+    "This plugin does not support propagateSizeHints()",  # offscreen platform, harmless
+)
+
+
 def _route_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
-    qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+    level = _QT_LEVELS.get(kind, logging.WARNING)
+    if message.startswith(QUIET_QT_MESSAGES):
+        level = logging.DEBUG
+    qt_log.log(level, "%s", message)
 
 
 def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
@@ -61,7 +69,7 @@ def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
     queue = IncidentQueuePane(core.incidents, core.clock, operator, core.name_of)
     charts = LiveChartsPane({b.bridge_id: b.name_en for b in core.city.bridges})
     quarantine = QuarantinePane()
-    window.add_pane(map_pane)
+    window.add_pane(map_pane, Qt.DockWidgetArea.LeftDockWidgetArea)
     window.add_pane(queue)
     window.add_pane(quarantine)
     window.add_pane(charts)
@@ -78,7 +86,10 @@ def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
     queue.sig_incident_selected.connect(markers.focus)
 
     status = ConsoleStatusBar(
-        core.bus, core.clock, frame_tick, core.database.describe(),
+        core.bus,
+        core.clock,
+        frame_tick,
+        core.database.describe(),
         simulation_speed=lambda: core.clock.factor,
     )
     window.setStatusBar(status)
@@ -107,8 +118,12 @@ def run_console(args: argparse.Namespace, options: CoreOptions) -> int:
         window.resize(QSize(width, height))
     window.show()
     core.start()
-    log.info("console started: %s, simulation ×%g, operator %s", core.city.name_en,
-             options.speed, args.operator)
+    log.info(
+        "console started: %s, simulation ×%g, operator %s",
+        core.city.name_en,
+        options.speed,
+        args.operator,
+    )
     if args.run_for is not None:
         QTimer.singleShot(int(args.run_for * 1000), lambda: _finish(window, args.screenshot))
     try:

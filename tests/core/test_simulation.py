@@ -30,13 +30,14 @@ from console.core.events import (
     ViolationKind,
     describe,
 )
+from console.core.paths import city_dir
 from console.core.sim import (
     CitySimulation,
     ExternalRecord,
     SimStep,
     SimulationConfig,
     SimulationSource,
-    bengbu_defaults,
+    simulation_config,
 )
 from console.core.sim.bridges import STRAIN_UE_PER_TONNE, BridgeMonitor
 from console.core.sim.config import BridgeSite
@@ -68,7 +69,15 @@ FULL_FLEET = {
 
 
 def _config(seed: int = 552, small: bool = False) -> SimulationConfig:
-    config = bengbu_defaults(BOUNDARY, BRIDGES, seed=seed)
+    config = simulation_config(
+        city_dir("bengbu"),
+        BOUNDARY,
+        BRIDGES,
+        {"taxi": 2_606, "liner_bus": 1_025, "tourist_bus": 128, "cargo": 48_852},
+        iot_station_count=3_700,
+        hotline_calls_per_day=150.0,
+        seed=seed,
+    )
     if small:  # for day-long runs of the parts that do not depend on fleet size
         config = dataclasses.replace(
             config, fleet={vc: 30 for vc in VehicleClass}, iot_station_count=60

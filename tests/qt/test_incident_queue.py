@@ -25,7 +25,10 @@ def theft(clock: ManualClock, n: int) -> TheftAlarm:
 
 @pytest.fixture
 def queue(
-    qtbot: QtBot, service: IncidentService, bus: EventBus, clock: ManualClock,
+    qtbot: QtBot,
+    service: IncidentService,
+    bus: EventBus,
+    clock: ManualClock,
     intake: IncidentIntake,
 ) -> Iterator[IncidentQueuePane]:
     pane = IncidentQueuePane(service, clock, "operator-7", lambda c: NAMES.get(c, c))
@@ -95,7 +98,10 @@ def test_acknowledge_dispatch_close_are_stored_and_audited(
 
 
 def test_refused_action_shows_a_clear_message_and_changes_nothing(
-    queue: IncidentQueuePane, bus: EventBus, clock: ManualClock, service: IncidentService,
+    queue: IncidentQueuePane,
+    bus: EventBus,
+    clock: ManualClock,
+    service: IncidentService,
     qtbot: QtBot,
 ) -> None:
     bus.post(theft(clock, 3))

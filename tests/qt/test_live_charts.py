@@ -20,8 +20,14 @@ def batch(ts: float, batch_id: str, classes: list[int], speeds: list[float]) -> 
     n = len(classes)
     zeros = np.zeros(n, dtype=np.float32)
     return VehicleBatch(
-        ts, batch_id, np.arange(n, dtype=np.int32), np.array(classes, dtype=np.uint8),
-        zeros + 117.38, zeros + 32.93, np.array(speeds, dtype=np.float32), zeros,
+        ts,
+        batch_id,
+        np.arange(n, dtype=np.int32),
+        np.array(classes, dtype=np.uint8),
+        zeros + 117.38,
+        zeros + 32.93,
+        np.array(speeds, dtype=np.float32),
+        zeros,
     )
 
 

@@ -38,8 +38,9 @@ FACTORIES: dict[str, PaneFactory] = {
 
 
 @pytest.fixture(params=sorted(FACTORIES))
-def make_pane(request: pytest.FixtureRequest, service: IncidentService, clock: ManualClock
-              ) -> Callable[[], Pane]:
+def make_pane(
+    request: pytest.FixtureRequest, service: IncidentService, clock: ManualClock
+) -> Callable[[], Pane]:
     factory = FACTORIES[request.param]
     return lambda: factory(service, clock)
 
@@ -47,8 +48,16 @@ def make_pane(request: pytest.FixtureRequest, service: IncidentService, clock: M
 def _odd_events(clock: ManualClock) -> list[object]:
     empty = np.zeros(0, dtype=np.float32)
     return [
-        VehicleBatch(clock.now(), "empty", np.zeros(0, np.int32), np.zeros(0, np.uint8),
-                     empty, empty, empty, empty),
+        VehicleBatch(
+            clock.now(),
+            "empty",
+            np.zeros(0, np.int32),
+            np.zeros(0, np.uint8),
+            empty,
+            empty,
+            empty,
+            empty,
+        ),
         BridgeReading(clock.now(), "unknown-bridge", 0, 0, math.nan, math.nan, 0),
     ]
 

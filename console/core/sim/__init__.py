@@ -11,9 +11,9 @@ from console.core.sim.config import (
     Hotspot,
     SimulationConfig,
     Town,
-    bengbu_defaults,
 )
 from console.core.sim.hotline import ExternalRecord
+from console.core.sim.profile import simulation_config
 from console.core.sim.runner import SimulationSource, Stepper
 from console.core.sim.simulation import CitySimulation, SimStep
 
@@ -27,5 +27,5 @@ __all__ = [
     "SimulationSource",
     "Stepper",
     "Town",
-    "bengbu_defaults",
+    "simulation_config",
 ]

@@ -28,8 +28,7 @@ from console.core.bus import Delivery, EventBus, Subscription
 from console.core.city.model import Level
 from console.core.clock import Clock
 from console.core.events import Event, IncidentChanged
-from console.core.incidents.model import Incident
-from console.core.incidents.model import IncidentError
+from console.core.incidents.model import Incident, IncidentError
 from console.core.incidents.service import IncidentService
 from console.qt.incident_table_model import COL_PRIORITY, COLUMNS, IncidentTableModel
 from console.qt.panes.base import Pane
@@ -63,9 +62,9 @@ class IncidentFilter(QSortFilterProxyModel):
             return False
         if self._status == "Open" and incident.status == "closed":
             return False
-        if self._status in ("New", "Acknowledged", "Dispatched"):
-            if incident.status != self._status.lower():
-                return False
+        single = self._status in ("New", "Acknowledged", "Dispatched")
+        if single and incident.status != self._status.lower():
+            return False
         return super().filterAcceptsRow(source_row, source_parent)
 
 
@@ -111,9 +110,7 @@ class IncidentQueuePane(Pane):
 
     def subscribe(self, bus: EventBus) -> list[Subscription]:
         """Follow incident changes (every one, in order)."""
-        return [
-            bus.subscribe(IncidentChanged, self._on_changed, Delivery.BATCH, name=self.PANE_ID)
-        ]
+        return [bus.subscribe(IncidentChanged, self._on_changed, Delivery.BATCH, name=self.PANE_ID)]
 
     def refresh(self) -> None:
         """Load what changed since the last tick from storage."""

@@ -70,7 +70,9 @@ class LiveChartsPane(Pane):
             self._bridge_curve(bridge_id).setData(*series.arrays())
         minutes, counts = self._alarms.arrays()
         if minutes.size:
-            self._alarm_curve.setData(np.append(minutes, minutes[-1] + 60.0), counts, stepMode="center")
+            self._alarm_curve.setData(
+                np.append(minutes, minutes[-1] + 60.0), counts, stepMode="center"
+            )
 
     def vehicle_series(self, vehicle_class: VehicleClass) -> TimeSeries:
         """Moving vehicles of one class over time."""
@@ -129,8 +131,9 @@ class LiveChartsPane(Pane):
     # ---- Building
 
     def _build(self) -> None:
-        pg.setConfigOptions(antialias=True, background=CHART_BACKGROUND,
-                            foreground=CHART_FOREGROUND)
+        pg.setConfigOptions(
+            antialias=True, background=CHART_BACKGROUND, foreground=CHART_FOREGROUND
+        )
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setSpacing(4)
         self.vehicle_plot = self._add_plot(0, "Moving vehicles", "vehicles")

@@ -54,8 +54,9 @@ class QuarantinePane(Pane):
     def subscribe(self, bus: EventBus) -> list[Subscription]:
         """Every quarantined payload."""
         return [
-            bus.subscribe(PayloadQuarantined, self._on_quarantined, Delivery.BATCH,
-                          name=self.PANE_ID)
+            bus.subscribe(
+                PayloadQuarantined, self._on_quarantined, Delivery.BATCH, name=self.PANE_ID
+            )
         ]
 
     def refresh(self) -> None:

@@ -1,0 +1,100 @@
+"""Builds a :class:`SimulationConfig` from a city's data: ``city.json`` and ``simulation.json``.
+
+The simulator itself reads no files; every city fact (fleet sizes, towns,
+hotspots, rates) comes from the city's data folder through this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+
+from console.core.events import VehicleClass
+from console.core.sim.config import BridgeSite, Hotspot, SimulationConfig, Town
+
+PROFILE_FILE = "simulation.json"
+PROFILE_VERSION = 1
+_CLASS_KEYS = {
+    "taxi": VehicleClass.TAXI,
+    "liner_bus": VehicleClass.LINER_BUS,
+    "tourist_bus": VehicleClass.TOURIST_BUS,
+    "cargo": VehicleClass.CARGO,
+}
+_RATE_FIELDS = (
+    "bridge_interval_s",
+    "bridge_alarms_per_bridge_day",
+    "iot_report_interval_s",
+    "thefts_per_day",
+    "hotline_malformed_share",
+    "violations_per_hour",
+)
+
+
+class SimulationProfileError(ValueError):
+    """The simulation profile of a city is missing or malformed."""
+
+
+def simulation_config(
+    city_directory: Path,
+    boundary: BaseGeometry,
+    bridges: Iterable[tuple[str, float, float]],
+    fleet_counts: Mapping[str, int],
+    *,
+    iot_station_count: int,
+    hotline_calls_per_day: float,
+    seed: int,
+    time_compression: float = 1.0,
+) -> SimulationConfig:
+    """The simulation of the city in ``city_directory`` (its ``simulation.json``)."""
+    path = city_directory / PROFILE_FILE
+    try:
+        profile = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SimulationProfileError(f"{path}: {error}") from error
+    if not isinstance(profile, dict) or profile.get("format_version") != PROFILE_VERSION:
+        raise SimulationProfileError(f"{path}: expected format_version {PROFILE_VERSION}")
+    try:
+        rates = {name: float(profile["rates"][name]) for name in _RATE_FIELDS}
+        return SimulationConfig(
+            boundary=boundary,
+            seed=seed,
+            time_compression=time_compression,
+            fleet=_by_class(fleet_counts, int),
+            report_interval_s=_by_class(profile["report_interval_s"], float),
+            hotspots=tuple(
+                Hotspot(float(h["lon"]), float(h["lat"]), float(h["weight"]), float(h["radius_km"]))
+                for h in profile["hotspots"]
+            ),
+            towns=_towns(profile["towns"]),
+            tourist_sites=_towns(profile["tourist_sites"]),
+            freight_gateways=_towns(profile["freight_gateways"]),
+            bridges=tuple(BridgeSite(bid, lon, lat) for bid, lon, lat in bridges),
+            iot_station_count=iot_station_count,
+            hotline_calls_per_day=hotline_calls_per_day,
+            plate_prefix=str(profile["plate_prefix"]),
+            taxi_operators=tuple(str(name) for name in profile["taxi_operators"]),
+            utc_offset_s=float(profile["utc_offset_hours"]) * 3600.0,
+            bridge_interval_s=rates["bridge_interval_s"],
+            bridge_alarms_per_bridge_day=rates["bridge_alarms_per_bridge_day"],
+            iot_report_interval_s=rates["iot_report_interval_s"],
+            thefts_per_day=rates["thefts_per_day"],
+            hotline_malformed_share=rates["hotline_malformed_share"],
+            violations_per_hour=rates["violations_per_hour"],
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise SimulationProfileError(f"{path}: missing or malformed entry {error}") from error
+
+
+def _by_class(values: Mapping[str, Any], kind: type[int] | type[float]) -> dict[VehicleClass, Any]:
+    unknown = set(values) - set(_CLASS_KEYS)
+    if unknown:
+        raise ValueError(f"unknown vehicle classes {sorted(unknown)}")
+    return {_CLASS_KEYS[key]: kind(value) for key, value in values.items()}
+
+
+def _towns(rows: Iterable[Mapping[str, Any]]) -> tuple[Town, ...]:
+    return tuple(Town(str(r["name"]), float(r["lon"]), float(r["lat"])) for r in rows)

@@ -1,0 +1,23 @@
+"""Turns the city model into what the map draws."""
+
+from __future__ import annotations
+
+from console.core.city.city import City
+from console.core.city.model import Level
+from console.qt.map.layers import BridgeMark, MapLayers
+
+
+def map_layers_from_city(city: City, tile_url: str | None = None) -> MapLayers:
+    """The basemap of ``city``: its five levels, the river and the bridges."""
+    return MapLayers(
+        center=city.center,
+        zoom=float(city.default_zoom),
+        city=city.layer_geojson(Level.CITY),
+        county=city.layer_geojson(Level.COUNTY),
+        street=city.layer_geojson(Level.STREET),
+        community=city.layer_geojson(Level.COMMUNITY),
+        grid=city.layer_geojson(Level.GRID),
+        river=city.river_geojson,
+        bridges=[BridgeMark(b.bridge_id, b.name_zh, b.lon, b.lat) for b in city.bridges],
+        tile_url=tile_url,
+    )
