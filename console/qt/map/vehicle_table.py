@@ -1,0 +1,58 @@
+"""The newest positions of every vehicle slice, merged into one set of arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from console.core.events import VehicleBatch
+
+MergedArrays = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.uint8]]
+
+
+class VehicleTable:
+    """Keeps the latest :class:`VehicleBatch` per ``batch_id``; merges on demand."""
+
+    def __init__(self) -> None:
+        self._batches: dict[str, VehicleBatch] = {}
+        self._merged: MergedArrays | None = None
+        self.version = 0
+
+    def update(self, batches: Iterable[VehicleBatch]) -> None:
+        """Replace the slices named by ``batches`` with their newer positions."""
+        changed = False
+        for batch in batches:
+            self._batches[batch.batch_id] = batch
+            changed = True
+        if changed:
+            self._merged = None
+            self.version += 1
+
+    def clear(self) -> None:
+        """Forget every slice."""
+        self._batches.clear()
+        self._merged = None
+        self.version += 1
+
+    def __len__(self) -> int:
+        return sum(len(batch) for batch in self._batches.values())
+
+    def merged(self) -> MergedArrays:
+        """lon, lat and class of every vehicle, slices in ``batch_id`` order."""
+        if self._merged is None:
+            batches = [self._batches[key] for key in sorted(self._batches)]
+            if batches:
+                self._merged = (
+                    np.concatenate([b.lon for b in batches]).astype(np.float32, copy=False),
+                    np.concatenate([b.lat for b in batches]).astype(np.float32, copy=False),
+                    np.concatenate([b.classes for b in batches]).astype(np.uint8, copy=False),
+                )
+            else:
+                self._merged = (
+                    np.empty(0, np.float32),
+                    np.empty(0, np.float32),
+                    np.empty(0, np.uint8),
+                )
+        return self._merged

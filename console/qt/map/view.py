@@ -1,0 +1,174 @@
+"""The web view that shows the map page and talks to its JavaScript.
+
+Python calls the page through ``runJavaScript``; the call's return value is the
+page's report that it drew, so :attr:`MapView.sig_frame_drawn` fires only
+after the pixels are written. One vehicle frame is in flight at a time:
+:meth:`MapView.send_vehicles` refuses while the previous one is drawing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import Qt
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from console.qt.map.layers import MapLayers
+from console.qt.map.offline import OfflineGuard
+from console.qt.map.packing import PackedVehicles
+from console.qt.map.page import write_map_page
+
+log = logging.getLogger(__name__)
+
+IncidentRow = list[Any]
+"""[id, lon, lat, rank 1..4, status, title] as the page's incident layer reads it."""
+
+
+class _ConsolePage(QWebEnginePage):
+    """A page that forwards the page's console messages to Python logging."""
+
+    _LEVELS = {
+        QWebEnginePage.JavaScriptConsoleMessageLevel.InfoMessageLevel: logging.DEBUG,
+        QWebEnginePage.JavaScriptConsoleMessageLevel.WarningMessageLevel: logging.WARNING,
+        QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel: logging.ERROR,
+    }
+
+    def javaScriptConsoleMessage(  # noqa: N802 (Qt name)
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,
+        line: int,
+        source: str,
+    ) -> None:
+        log.log(self._LEVELS.get(level, logging.INFO), "map page %s:%d: %s", source, line, message)
+
+
+class MapView(QWebEngineView):
+    """Loads the offline map page and feeds its vehicle and incident layers."""
+
+    # ---- Signals
+
+    sig_ready = Signal()
+    """The page (re)loaded and its console layers are ready for data."""
+
+    sig_frame_drawn = Signal(int)
+    """The page drew a vehicle frame; carries the number of vehicles in it."""
+
+    def __init__(
+        self, layers: MapLayers, page_root: Path | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.guard = OfflineGuard(layers.tile_url, self)
+        page = _ConsolePage(self)
+        page.setUrlRequestInterceptor(self.guard)
+        page.setBackgroundColor(Qt.GlobalColor.black)
+        page.settings().setAttribute(  # a file:// page reaches the tile server, if any
+            QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, bool(layers.tile_url)
+        )
+        self.setPage(page)
+        self._ready = False
+        self._busy = False
+        self._incidents: list[IncidentRow] = []
+        self.last_draw_ms = 0.0
+        self.last_visible = 0
+        self.page_path = write_map_page(layers, page_root)
+        self.loadStarted.connect(self._on_load_started)
+        self.loadFinished.connect(self._on_load_finished)
+        page.renderProcessTerminated.connect(self._on_render_process_terminated)
+        self.load(QUrl.fromLocalFile(str(self.page_path)))
+
+    # ---- Public API
+
+    @property
+    def ready(self) -> bool:
+        """Whether the page can take data."""
+        return self._ready
+
+    @property
+    def busy(self) -> bool:
+        """Whether a vehicle frame is still being drawn."""
+        return self._busy
+
+    def send_vehicles(self, frame: PackedVehicles) -> bool:
+        """Send one vehicle frame; False (nothing sent) if not ready or still drawing."""
+        if not self._ready or self._busy:
+            return False
+        self._busy = True
+        counts = ",".join(str(c) for c in frame.class_counts)
+        e = frame.extent
+        extent = f"[{e.x0!r},{e.y0!r},{e.step_x!r},{e.step_y!r}]"
+        script = (
+            f"CityConsole.setVehicles('{frame.payload}',{frame.count},{extent},"
+            f"[{counts}],{frame.off_map})"
+        )
+        self.page().runJavaScript(script, 0, self._on_vehicles_drawn)
+        return True
+
+    def set_incidents(self, rows: Sequence[IncidentRow]) -> None:
+        """Show these incidents (replacing the previous ones); kept until the page is ready."""
+        self._incidents = list(rows)
+        if self._ready:
+            self._send_incidents()
+
+    # ---- Page callbacks
+
+    def _on_load_started(self) -> None:
+        self._ready = False
+        self._busy = False
+
+    def _on_render_process_terminated(
+        self, status: QWebEnginePage.RenderProcessTerminationStatus, exit_code: int
+    ) -> None:
+        log.error("map page renderer ended (%s, exit code %d); reloading", status, exit_code)
+        self._ready = False
+        self._busy = False
+        self.reload()
+
+    def _on_load_finished(self, ok: bool) -> None:
+        if not ok:
+            log.error("map page failed to load: %s", self.page_path)
+            return
+        self.page().runJavaScript(
+            "window.CityConsole ? CityConsole.isReady() : false", 0, self._on_ready_checked
+        )
+
+    def _on_ready_checked(self, ready: object) -> None:
+        if not shiboken6.isValid(self):
+            return
+        if ready is not True:
+            log.error("map page loaded but its console layers did not start")
+            return
+        self._ready = True
+        if self._incidents:
+            self._send_incidents()
+        self.sig_ready.emit()
+
+    def _send_incidents(self) -> None:
+        script = f"CityConsole.setIncidents({json.dumps(self._incidents, ensure_ascii=False)})"
+        self.page().runJavaScript(script, 0, _ignore_result)
+
+    def _on_vehicles_drawn(self, result: object) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._busy = False
+        try:
+            count, visible, draw_ms = json.loads(str(result))
+        except ValueError:
+            log.error("map page failed to draw a vehicle frame: %r", result)
+            return
+        self.last_visible = int(visible)
+        self.last_draw_ms = float(draw_ms)
+        self.sig_frame_drawn.emit(int(count))
+
+
+def _ignore_result(_result: object) -> None:
+    """runJavaScript callback for calls whose result is not needed."""

@@ -1,0 +1,140 @@
+"""The Map pane: the city's basemap with every tracked vehicle and open incident.
+
+Vehicle batches arrive conflated (``Delivery.LATEST``: newest per ``batch_id``)
+into a :class:`VehicleTable`; :meth:`MapPane.refresh`, called on the frame tick
+while the pane is visible, sends the merged frame to the page only when
+something changed, the page is ready and the previous frame has been drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from console.core.bus import Delivery, EventBus, Subscription
+from console.core.events import Event, VehicleBatch
+from console.qt.map.layers import MapLayers
+from console.qt.map.packing import VehiclePacker
+from console.qt.map.vehicle_table import VehicleTable
+from console.qt.map.view import IncidentRow, MapView
+from console.qt.panes.base import Pane
+
+_PRIORITY_WORDS = {"critical": 1, "urgent": 1, "high": 2, "medium": 3, "normal": 3, "low": 4}
+
+
+def priority_rank(priority: object) -> int:
+    """1 (most urgent) to 4 from an int, "P2"/"2" or a word such as "high"."""
+    if isinstance(priority, str):
+        word = priority.strip().lower()
+        if word in _PRIORITY_WORDS:
+            return _PRIORITY_WORDS[word]
+        word = word.removeprefix("p")
+        priority = int(word) if word.isdigit() else 4
+    if isinstance(priority, int | float):
+        return min(4, max(1, int(priority)))
+    return 4
+
+
+def _incident_row(item: Mapping[str, Any]) -> IncidentRow | None:
+    try:
+        lon, lat = float(item["lon"]), float(item["lat"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return None
+    return [
+        str(item.get("id", "")),
+        lon,
+        lat,
+        priority_rank(item.get("priority")),
+        str(item.get("status", "")),
+        str(item.get("title", "")),
+    ]
+
+
+class MapPane(Pane):
+    """Basemap, live vehicles (canvas layer) and incidents in an offline web view."""
+
+    PANE_ID: ClassVar[str] = "map"
+    TITLE: ClassVar[str] = "Map"
+    DEFAULT_AREA: ClassVar[Qt.DockWidgetArea] = Qt.DockWidgetArea.NoDockWidgetArea
+    """No dock area: the map is meant for the main window's centre."""
+
+    # ---- Signals
+
+    sig_page_ready = Signal()
+    """The map page loaded and can show vehicles and incidents."""
+
+    sig_frame_drawn = Signal(int)
+    """The page drew a vehicle frame; carries the number of vehicles in the frame."""
+
+    def __init__(
+        self, layers: MapLayers, parent: QWidget | None = None, page_root: Path | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.TITLE)
+        self._vehicles = VehicleTable()
+        self._packer = VehiclePacker.around(layers.bbox())
+        self._sent_version = 0
+        self.view = MapView(layers, page_root, self)
+        self.view.sig_ready.connect(self._on_page_ready)
+        self.view.sig_frame_drawn.connect(self.sig_frame_drawn)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+
+    # ---- Public API
+
+    @property
+    def page_ready(self) -> bool:
+        """Whether the page is loaded and takes data."""
+        return self.view.ready
+
+    @property
+    def vehicle_count(self) -> int:
+        """Vehicles held (all batches), drawn or not yet."""
+        return len(self._vehicles)
+
+    def subscribe(self, bus: EventBus) -> list[Subscription]:
+        """Vehicle batches, conflated to the newest per ``batch_id``."""
+        return [
+            bus.subscribe(
+                VehicleBatch, self._on_vehicle_batches, Delivery.LATEST, name="map.vehicles"
+            )
+        ]
+
+    def refresh(self) -> None:
+        """Send the newest vehicle frame if it changed, the page is free and we are visible."""
+        if not self.isVisible() or not self.view.ready or self.view.busy:
+            return
+        if self._vehicles.version == self._sent_version:
+            return
+        lon, lat, classes = self._vehicles.merged()
+        if self.view.send_vehicles(self._packer.pack(lon, lat, classes)):
+            self._sent_version = self._vehicles.version
+
+    def set_incidents(self, incidents: Iterable[Mapping[str, Any]]) -> None:
+        """Show these incidents (dicts with id, lon, lat, priority, status, title).
+
+        Replaces the previous set; an incident without a usable position is left off.
+        """
+        rows = [row for row in map(_incident_row, incidents) if row is not None]
+        self.view.set_incidents(rows)
+
+    def clear_vehicles(self) -> None:
+        """Forget every vehicle (e.g. when the source changes)."""
+        self._vehicles.clear()
+
+    # ---- Callbacks
+
+    def _on_page_ready(self) -> None:
+        self._sent_version = -1  # a (re)loaded page has no vehicles yet
+        self.sig_page_ready.emit()
+
+    def _on_vehicle_batches(self, events: Sequence[Event]) -> None:
+        self._vehicles.update(e for e in events if isinstance(e, VehicleBatch))

@@ -1,0 +1,253 @@
+/*
+ * The console's side of the map page: vehicle and incident layers, the legend with
+ * vehicle counts, and the small API that Python calls through runJavaScript:
+ *
+ *   CityConsole.isReady()                          -> bool
+ *   CityConsole.setVehicles(payload, n, extent, counts, offMap)
+ *                                                  -> JSON [n drawn, visible, ms]
+ *   CityConsole.setIncidents(rows)                 -> number of incidents shown
+ *
+ * rows are [id, lon, lat, rank (1 = most urgent .. 4), status, title]. Results are
+ * numbers, booleans or JSON strings: Qt does not pass JS arrays back to Python.
+ */
+(function () {
+  "use strict";
+
+  const RANK_STYLE = {
+    1: { color: "#ff3b4e", radius: 8, label: "P1" },
+    2: { color: "#ff9f1c", radius: 7, label: "P2" },
+    3: { color: "#f5e663", radius: 6, label: "P3" },
+    4: { color: "#8fb3d9", radius: 5, label: "P4" },
+  };
+  const CLOSED_STATUSES = new Set(["closed", "resolved", "cancelled"]);
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function formatCount(value) {
+    return Number(value).toLocaleString("en-US");
+  }
+
+  const Legend = L.Control.extend({
+    options: { position: "bottomleft", classes: [] },
+
+    onAdd: function () {
+      const box = L.DomUtil.create("div", "cc-panel cc-legend");
+      L.DomEvent.disableClickPropagation(box);
+      const header = L.DomUtil.create("div", "cc-legend-header", box);
+      L.DomUtil.create("span", "cc-legend-title", header).textContent = "Vehicles";
+      this._total = L.DomUtil.create("span", "cc-legend-total", header);
+      this._total.textContent = "0";
+      this._rows = this.options.classes.map(function (cls) {
+        const row = L.DomUtil.create("div", "cc-legend-row", box);
+        const swatch = L.DomUtil.create("span", "cc-swatch", row);
+        swatch.style.background = cls.color;
+        L.DomUtil.create("span", "cc-legend-name", row).textContent = cls.name;
+        const value = L.DomUtil.create("span", "cc-legend-count", row);
+        value.textContent = "0";
+        return value;
+      });
+      const footer = L.DomUtil.create("div", "cc-legend-footer", box);
+      this._footer = footer;
+      return box;
+    },
+
+    setCounts: function (counts, total, offMap) {
+      this._total.textContent = formatCount(total);
+      for (let i = 0; i < this._rows.length; i++) {
+        this._rows[i].textContent = formatCount(counts[i] || 0);
+      }
+      this._offMap = offMap || 0;
+    },
+
+    setVisible: function (visible) {
+      let text = formatCount(visible) + " in view";
+      if (this._offMap) {
+        text += " \u00b7 " + formatCount(this._offMap) + " off map";
+      }
+      this._footer.textContent = text;
+    },
+  });
+
+  function incidentTooltip(row) {
+    const style = RANK_STYLE[row[3]] || RANK_STYLE[4];
+    return (
+      '<div class="cc-tip-title">' + escapeHtml(row[5]) + "</div>" +
+      '<div class="cc-tip-meta">' + style.label + " \u00b7 " + escapeHtml(row[4]) +
+      " \u00b7 #" + escapeHtml(row[0]) + "</div>"
+    );
+  }
+
+  const HOVER_STYLE = { fillColor: "#33d6f5", fillOpacity: 0.08, weight: 1.8 };
+
+  function labelMarker(point) {
+    let html = '<div class="cc-county-label"><b>' + escapeHtml(point[2]) + "</b>";
+    if (point[3]) {
+      html += "<small>" + escapeHtml(point[3]) + "</small>";
+    }
+    html += "</div>";
+    const icon = L.divIcon({ className: "cc-label-anchor", html: html, iconSize: [0, 0] });
+    return L.marker([point[0], point[1]], { icon: icon, interactive: false, keyboard: false });
+  }
+
+  /**
+   * A GeoJSON boundary layer drawn with one or more styles (e.g. river glow + line).
+   * Leaflet objects are created the first time the layer is shown, so hidden
+   * levels with thousands of cells cost nothing at start.
+   */
+  function boundaryLayer(data, options) {
+    const group = L.featureGroup();
+    let labels = null;
+    const declutter = function () {
+      hideOverlappingLabels(labels);
+    };
+    group.on("add", function () {
+      const map = group._map;
+      if (labels === null) {
+        buildBoundaries(group, map, data, options);
+        labels = options.labels.map(labelMarker);
+        labels.forEach(function (label) { group.addLayer(label); });
+      }
+      if (labels.length) {
+        map.on("zoomend", declutter);
+        declutter();
+      }
+    });
+    group.on("remove", function (event) {
+      event.target._map && event.target._map.off("zoomend", declutter);
+    });
+    return group;
+  }
+
+  function buildBoundaries(group, map, data, options) {
+    if (!map.getPane(options.pane)) {
+      map.createPane(options.pane).style.zIndex = options.zIndex;
+    }
+    for (const style of options.styles) {
+      group.addLayer(L.geoJSON(data, {
+        pane: options.pane,
+        style: style,
+        smoothFactor: 0.5,
+        interactive: Boolean(options.hover),
+        onEachFeature: options.hover ? bindHover : undefined,
+      }));
+    }
+  }
+
+  /** Hide every label that overlaps one shown before it (labels come largest first). */
+  function hideOverlappingLabels(markers) {
+    const shown = [];
+    for (const marker of markers) {
+      const element = marker.getElement();
+      const box = element && element.firstElementChild;
+      if (!box) {
+        continue;
+      }
+      box.style.visibility = "";
+      const rect = box.getBoundingClientRect();
+      const overlaps = shown.some(function (other) {
+        return !(rect.right < other.left || rect.left > other.right ||
+                 rect.bottom < other.top || rect.top > other.bottom);
+      });
+      if (overlaps) {
+        box.style.visibility = "hidden";
+      } else {
+        shown.push(rect);
+      }
+    }
+  }
+
+  function bindHover(feature, layer) {
+    const name = feature.properties && feature.properties.name;
+    if (name) {
+      layer.bindTooltip(escapeHtml(name), { sticky: true, className: "cc-tooltip" });
+    }
+    layer.on("mouseover", function () {
+      layer.setStyle(HOVER_STYLE);
+    });
+    layer.on("mouseout", function () {
+      layer.setStyle(layer.options.style);
+    });
+  }
+
+  const CityConsole = {
+    boundaryLayer: boundaryLayer,
+    map: null,
+    vehicles: null,
+    incidents: null,
+    legend: null,
+
+    boot: function (map, layerControl, options) {
+      map.createPane("vehicles").style.zIndex = 450;
+      map.createPane("incidents").style.zIndex = 620;
+      this.map = map;
+      this.vehicles = new window.CityConsoleVehicleLayer({
+        colors: options.classes.map(function (cls) { return cls.color; }),
+      }).addTo(map);
+      this.incidents = L.layerGroup([], { pane: "incidents" }).addTo(map);
+      this._incidentRenderer = L.svg({ pane: "incidents" });
+      const legend = new Legend({ classes: options.classes }).addTo(map);
+      this.vehicles.on("drawn", function (event) {
+        legend.setVisible(event.visible);
+      });
+      this.legend = legend;
+      if (layerControl) {
+        layerControl.addOverlay(this.vehicles, "Vehicles");
+        layerControl.addOverlay(this.incidents, "Incidents");
+      }
+      if (map.attributionControl) {
+        map.attributionControl.setPrefix(false);
+      }
+      L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
+      const container = map.getContainer();
+      const markFar = function () {
+        container.classList.toggle("cc-far", map.getZoom() < 11);
+      };
+      map.on("zoomend", markFar);
+      markFar();
+      return true;
+    },
+
+    isReady: function () {
+      return this.map !== null;
+    },
+
+    setVehicles: function (payload, count, extent, counts, offMap) {
+      const started = performance.now();
+      this.legend.setCounts(counts, count, offMap);
+      this.vehicles.setData(payload, count, extent);
+      const visible = this.vehicles.visibleCount();
+      return JSON.stringify([count, visible, performance.now() - started]);
+    },
+
+    setIncidents: function (rows) {
+      const group = this.incidents;
+      const renderer = this._incidentRenderer;
+      group.clearLayers();
+      const ordered = rows.slice().sort(function (a, b) { return b[3] - a[3]; });
+      for (const row of ordered) {
+        const style = RANK_STYLE[row[3]] || RANK_STYLE[4];
+        const closed = CLOSED_STATUSES.has(String(row[4]).toLowerCase());
+        L.circleMarker([row[2], row[1]], {
+          pane: "incidents",
+          renderer: renderer,
+          radius: style.radius,
+          color: "#0b1016",
+          weight: 2,
+          fillColor: style.color,
+          fillOpacity: closed ? 0.35 : 0.95,
+          opacity: closed ? 0.5 : 1,
+          className: row[3] === 1 && !closed ? "cc-incident cc-incident-urgent" : "cc-incident",
+        })
+          .bindTooltip(incidentTooltip(row), { className: "cc-tooltip", direction: "top" })
+          .addTo(group);
+      }
+      return rows.length;
+    },
+  };
+
+  window.CityConsole = CityConsole;
+})();
