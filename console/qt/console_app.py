@@ -69,7 +69,7 @@ def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
     queue = IncidentQueuePane(core.incidents, core.clock, operator, core.name_of)
     charts = LiveChartsPane({b.bridge_id: b.name_en for b in core.city.bridges})
     quarantine = QuarantinePane()
-    window.add_pane(map_pane, Qt.DockWidgetArea.LeftDockWidgetArea)
+    window.add_pane(map_pane)
     window.add_pane(queue)
     window.add_pane(quarantine)
     window.add_pane(charts)

@@ -6,6 +6,7 @@
  *   CityConsole.setVehicles(payload, n, extent, counts, offMap)
  *                                                  -> JSON [n drawn, visible, ms]
  *   CityConsole.setIncidents(rows)                 -> number of incidents shown
+ *   CityConsole.centerOn(lat, lon, minZoom)        -> true
  *
  * rows are [id, lon, lat, rank (1 = most urgent .. 4), status, title]. Results are
  * numbers, booleans or JSON strings: Qt does not pass JS arrays back to Python.
@@ -213,6 +214,12 @@
 
     isReady: function () {
       return this.map !== null;
+    },
+
+    centerOn: function (lat, lon, minZoom) {
+      const zoom = Math.max(this.map.getZoom(), minZoom);
+      this.map.setView([lat, lon], zoom, { animate: false });
+      return true;
     },
 
     setVehicles: function (payload, count, extent, counts, offMap) {

@@ -63,3 +63,15 @@ def intake(service: IncidentService, bus: EventBus) -> Iterator[IncidentIntake]:
     book.attach(bus)
     yield book
     book.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_widgets_before_exit(qapp: object) -> Iterator[None]:
+    """Delete every widget (and so every web page) before Qt tears down its profiles."""
+    yield
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -10,6 +10,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox 
 
 import base64
 import dataclasses
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -361,3 +362,28 @@ def test_closing_leaves_no_map_pane(qtbot: QtBot, layers: MapLayers, tmp_path: P
     QApplication.processEvents()
     assert not [w for w in QApplication.allWidgets() if isinstance(w, MapPane)]
     assert bus.subscription_count == 0
+
+
+def test_center_on_moves_the_map(qtbot: QtBot, tmp_path: Path) -> None:
+    pane = MapPane(MapLayers(center=(117.0, 33.0)), page_root=tmp_path)
+    qtbot.addWidget(pane)
+    pane.resize(600, 400)
+    pane.show()
+    qtbot.waitUntil(lambda: pane.page_ready, timeout=20_000)
+    pane.center_on(117.38, 32.93)
+    view_centre: list[object] = []
+    qtbot.waitUntil(
+        lambda: _read_centre(pane, view_centre) and abs(view_centre[-1][0] - 32.93) < 1e-3,
+        timeout=10_000,
+    )
+    lat, lon, zoom = view_centre[-1]
+    assert abs(lon - 117.38) < 1e-3 and zoom >= 13
+
+
+def _read_centre(pane: MapPane, out: list[object]) -> bool:
+    script = (
+        "JSON.stringify([CityConsole.map.getCenter().lat, CityConsole.map.getCenter().lng,"
+        " CityConsole.map.getZoom()])"
+    )
+    pane.view.page().runJavaScript(script, 0, lambda text: out.append(json.loads(text)))
+    return bool(out)

@@ -113,6 +113,13 @@ class MapView(QWebEngineView):
         self.page().runJavaScript(script, 0, self._on_vehicles_drawn)
         return True
 
+    def center_on(self, lon: float, lat: float, min_zoom: int) -> None:
+        """Centre the map on a point, zooming in to at least ``min_zoom``."""
+        if self._ready:
+            self.page().runJavaScript(
+                f"CityConsole.centerOn({float(lat)!r},{float(lon)!r},{int(min_zoom)})", 0
+            )
+
     def set_incidents(self, rows: Sequence[IncidentRow]) -> None:
         """Show these incidents (replacing the previous ones); kept until the page is ready."""
         self._incidents = list(rows)

@@ -24,6 +24,8 @@ from console.qt.map.vehicle_table import VehicleTable
 from console.qt.map.view import IncidentRow, MapView
 from console.qt.panes.base import Pane
 
+FOCUS_ZOOM = 13
+"""Zoom the map goes to (at least) when it centres on an incident."""
 _PRIORITY_WORDS = {"critical": 1, "urgent": 1, "high": 2, "medium": 3, "normal": 3, "low": 4}
 
 
@@ -62,7 +64,7 @@ class MapPane(Pane):
 
     PANE_ID: ClassVar[str] = "map"
     TITLE: ClassVar[str] = "Map"
-    DEFAULT_AREA: ClassVar[Qt.DockWidgetArea] = Qt.DockWidgetArea.NoDockWidgetArea
+    DEFAULT_AREA: ClassVar[Qt.DockWidgetArea] = Qt.DockWidgetArea.LeftDockWidgetArea
     """No dock area: the map is meant for the main window's centre."""
 
     # ---- Signals
@@ -125,6 +127,11 @@ class MapPane(Pane):
         """
         rows = [row for row in map(_incident_row, incidents) if row is not None]
         self.view.set_incidents(rows)
+
+    def center_on(self, lon: float, lat: float, min_zoom: int = FOCUS_ZOOM) -> None:
+        """Centre the map on a point (e.g. the selected incident)."""
+        if math.isfinite(lon) and math.isfinite(lat):
+            self.view.center_on(lon, lat, min_zoom)
 
     def clear_vehicles(self) -> None:
         """Forget every vehicle (e.g. when the source changes)."""

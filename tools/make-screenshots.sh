@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Re-makes screenshots/ from the real running console on the built-in simulation.
+# Uses a throw-away database and layout so the user's own are not touched.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/tools/bootstrap.sh"
+cd "$ROOT"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+shoot() {  # name, seconds, extra arguments...
+  local name="$1" seconds="$2"
+  shift 2
+  "$ROOT/.venv/bin/city-console" --headless --run-for "$seconds" \
+    --screenshot "$ROOT/screenshots/$name.png" --profile "$WORK/$name" \
+    --db "sqlite:///$WORK/$name.db" --size 1680x1000 "$@"
+}
+shoot console 40 --start 2026-11-21T07:40 --speed 60
+shoot night 25 --start 2026-11-21T02:10 --speed 10
+echo "screenshots written to $ROOT/screenshots"
