@@ -376,7 +376,7 @@ def test_center_on_moves_the_map(qtbot: QtBot, tmp_path: Path) -> None:
         lambda: _read_centre(pane, view_centre) and abs(view_centre[-1][0] - 32.93) < 1e-3,
         timeout=10_000,
     )
-    lat, lon, zoom = view_centre[-1]
+    _lat, lon, zoom = view_centre[-1]
     assert abs(lon - 117.38) < 1e-3 and zoom >= 13
 
 
