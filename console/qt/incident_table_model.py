@@ -11,8 +11,8 @@ from PySide6.QtGui import QBrush, QColor
 from console.core.clock import Clock
 from console.core.incidents.model import Incident
 
-COLUMNS = ("Pri", "Type", "Incident", "Place (level path)", "Status", "Responsible", "Age")
-COL_PRIORITY, COL_TYPE, COL_TITLE, COL_PLACE, COL_STATUS, COL_RESPONSIBLE, COL_AGE = range(7)
+COLUMNS = ("Pri", "Status", "Age", "Type", "Incident", "Place (level path)", "Responsible")
+COL_PRIORITY, COL_STATUS, COL_AGE, COL_TYPE, COL_TITLE, COL_PLACE, COL_RESPONSIBLE = range(7)
 
 PRIORITY_COLOURS = {1: "#e5484d", 2: "#f18f3b", 3: "#e2c541", 4: "#5b9bd5"}
 STATUS_COLOURS = {
@@ -124,8 +124,11 @@ class IncidentTableModel(QAbstractTableModel):
             return self._foreground(incident, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_PRIORITY, COL_AGE):
             return Qt.AlignmentFlag.AlignCenter
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_PLACE:
-            return self._place(incident)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == COL_PLACE:
+                return self._place(incident)
+            if column == COL_TITLE:
+                return f"{incident.title}\n{incident.title_en}"
         return None
 
     # ---- Cell contents

@@ -200,7 +200,7 @@ def _bengbu_data() -> dict[str, Any]:
             r"\(bridge_overweight_vehicle\): 'priority' must be a whole number 1..4",
         ),
         (5, "title_en", "Theft of {plate}", r"title_en: unknown field \{plate\}"),
-        (6, "title_en", "{plate:.1f}", r"does not fit the alarm"),
+        (9, "title_en", "{plate:.1f}", r"does not fit the alarm"),
         (0, "topic", "vehicle.position", r"is not an alarm topic"),
         (1, "id", "bridge_overweight_vehicle", r"duplicate type id 'bridge_overweight_vehicle'"),
         (0, "sla", 10, r"unknown key\(s\) sla"),

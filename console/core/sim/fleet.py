@@ -126,6 +126,9 @@ class Fleet:
         stopped_share = np.array(
             [PROFILES[VehicleClass(c)].initial_stopped_share for c in range(4)]
         )
+        # at a quiet hour most of the fleet is parked: scale the moving share by the traffic
+        quiet = 1.0 - traffic_intensity(local_hour(start, self.utc_offset_s))
+        stopped_share = stopped_share + (1.0 - stopped_share) * 0.85 * quiet
         stopped = rng.random(n) < stopped_share[self.classes]
         self.dwell_left = np.where(
             stopped, rng.uniform(0.0, 1.0, n) * self.max_dwell[self.classes], 0.0
@@ -217,7 +220,7 @@ class Fleet:
     def _start_dwells(self, idx: IntArray, now: float) -> None:
         cls = self.classes[idx]
         intensity = traffic_intensity(local_hour(now, self.utc_offset_s))
-        stretch = min(4.0, max(0.6, 0.5 / max(intensity, 0.05)))
+        stretch = min(10.0, max(0.6, 0.5 / max(intensity, 0.05)))
         self.dwell_left[idx] = self.rng.uniform(self.min_dwell[cls], self.max_dwell[cls]) * stretch
         self.speed[idx] = 0.0
 

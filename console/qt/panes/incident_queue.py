@@ -216,7 +216,7 @@ class IncidentQueuePane(Pane):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((44, 110, 260, 260, 100, 150, 70)):
+        for column, width in enumerate((40, 92, 58, 110, 250, 300, 160)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(lambda _index: self.acknowledge_selected())
