@@ -16,7 +16,7 @@ DEBIAN_PACKAGES=(
   libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0
   libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shm0 libxcb-sync1
   libgl1 libegl1 libopengl0 libgbm1 libasound2 libdrm2
-  fonts-noto-cjk xvfb xauth
+  fonts-noto-cjk xvfb xauth tzdata
 )
 
 install_debian_packages() {

@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import json
 import logging
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from console.core.paths import city_dir
 from console.core.runtime import CoreOptions
 from console.qt.qt_env import prepare_qt_environment
 
@@ -52,7 +56,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="time-compression factor of the simulation (default 10)",
     )
     parser.add_argument(
-        "--start", metavar="ISO", help="simulated start time, e.g. 2026-11-21T07:30 (default: now)"
+        "--start",
+        metavar="ISO",
+        help="simulated start time in the city's time zone, e.g. 2026-11-21T07:30 (default: now)",
     )
     parser.add_argument("--operator", default=_default_operator(), help="operator name for audit")
     parser.add_argument(
@@ -99,9 +105,28 @@ def _start_time(text: str | None) -> float:
     return dt.datetime.fromisoformat(text).timestamp()
 
 
+def use_city_timezone(city: str) -> str | None:
+    """Show and read times in the city's own time zone (``timezone`` in its city.json).
+
+    A workstation in another zone (or a server in UTC) still shows the city's
+    clock, and ``--start`` means the city's local time.
+    """
+    try:
+        config = json.loads((city_dir(city) / "city.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    zone = config.get("timezone") if isinstance(config, dict) else None
+    if isinstance(zone, str) and hasattr(time, "tzset"):
+        os.environ["TZ"] = zone
+        time.tzset()
+        return zone
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the console; returns the process exit status."""
     args = parse_args(argv)
+    use_city_timezone(args.city)
     errors = ErrorCounter()
     logging.basicConfig(
         level=args.log_level.upper(),

@@ -130,3 +130,17 @@ def test_help_names_the_options() -> None:
     assert result.returncode == 0
     for option in ("--run-for", "--screenshot", "--db", "--speed", "--seed"):
         assert option in result.stdout
+
+
+def test_times_are_the_city_s_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from console.qt.app import use_city_timezone
+
+    monkeypatch.setenv("TZ", "UTC")
+    try:
+        assert use_city_timezone("bengbu") == "Asia/Shanghai"
+        assert time.strftime("%H:%M", time.localtime(0)) == "08:00"
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()

@@ -56,6 +56,11 @@ class ReportGroup:
     phase_s: float
 
 
+def dwell_stretch(intensity: float) -> float:
+    """How much longer vehicles stay parked when traffic is at ``intensity`` (0 to 1)."""
+    return min(10.0, max(0.6, 0.5 / max(intensity, 0.05)))
+
+
 def _nodes(places: tuple[Town, ...], area: CityArea) -> FloatArray:
     snapped = [area.snap(p.lon, p.lat) for p in places]
     return np.array(snapped, dtype=np.float64).reshape(-1, 2)
@@ -127,11 +132,13 @@ class Fleet:
             [PROFILES[VehicleClass(c)].initial_stopped_share for c in range(4)]
         )
         # at a quiet hour most of the fleet is parked: scale the moving share by the traffic
-        quiet = 1.0 - traffic_intensity(local_hour(start, self.utc_offset_s))
-        stopped_share = stopped_share + (1.0 - stopped_share) * 0.85 * quiet
+        intensity = traffic_intensity(local_hour(start, self.utc_offset_s))
+        stopped_share = stopped_share + (1.0 - stopped_share) * 0.85 * (1.0 - intensity)
         stopped = rng.random(n) < stopped_share[self.classes]
         self.dwell_left = np.where(
-            stopped, rng.uniform(0.0, 1.0, n) * self.max_dwell[self.classes], 0.0
+            stopped,
+            rng.uniform(0.0, 1.0, n) * self.max_dwell[self.classes] * dwell_stretch(intensity),
+            0.0,
         )
         self.last = start
         self._start_legs(np.flatnonzero(~stopped), start)
@@ -220,7 +227,7 @@ class Fleet:
     def _start_dwells(self, idx: IntArray, now: float) -> None:
         cls = self.classes[idx]
         intensity = traffic_intensity(local_hour(now, self.utc_offset_s))
-        stretch = min(10.0, max(0.6, 0.5 / max(intensity, 0.05)))
+        stretch = dwell_stretch(intensity)
         self.dwell_left[idx] = self.rng.uniform(self.min_dwell[cls], self.max_dwell[cls]) * stretch
         self.speed[idx] = 0.0
 

@@ -186,7 +186,17 @@ def write_map_page(layers: MapLayers, root: Path | None = None) -> Path:
     for name, text in page.data_scripts.items():
         _write_if_changed(folder / DATA / name, text)
     _write_if_changed(folder / PAGE_NAME, page.html)
+    os.utime(folder)
+    _prune_old_pages(folder.parent, keep=folder)
     return folder / PAGE_NAME
+
+
+def _prune_old_pages(root: Path, keep: Path, max_age_s: float = 7 * 86_400.0) -> None:
+    """Remove page folders not used for a week (other versions of the layers)."""
+    newest = keep.stat().st_mtime
+    for folder in root.iterdir():
+        if folder != keep and folder.is_dir() and newest - folder.stat().st_mtime > max_age_s:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _write_if_changed(path: Path, text: str) -> None:

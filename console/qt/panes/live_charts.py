@@ -26,6 +26,7 @@ VEHICLE_SAMPLE_S = 5.0
 SAMPLES_PER_DAY = int(24 * 3600 / VEHICLE_SAMPLE_S)
 BRIDGE_COLOURS = ("#38bdf8", "#a78bfa", "#34d399", "#f472b6")
 MOVING_KMH = 3.0
+ALARM_AXIS_MIN_TOP = 4.0
 
 
 class LiveChartsPane(Pane):
@@ -73,6 +74,9 @@ class LiveChartsPane(Pane):
             self._alarm_curve.setData(
                 np.append(minutes, minutes[-1] + 60.0), counts, stepMode="center"
             )
+            # whole alarms on a scale that never goes below zero, even on a quiet night
+            top = max(ALARM_AXIS_MIN_TOP, float(counts.max()) * 1.25)
+            self.alarm_plot.setYRange(0.0, top, padding=0.0)
 
     def vehicle_series(self, vehicle_class: VehicleClass) -> TimeSeries:
         """Moving vehicles of one class over time."""
@@ -139,6 +143,9 @@ class LiveChartsPane(Pane):
         self.vehicle_plot = self._add_plot(0, "Moving vehicles", "vehicles")
         self.bridge_plot = self._add_plot(1, "Bridge deck load", "t")
         self.alarm_plot = self._add_plot(2, "Alarms per minute", "alarms")
+        self.alarm_plot.enableAutoRange(y=False)
+        self.alarm_plot.setYRange(0.0, ALARM_AXIS_MIN_TOP, padding=0.0)
+        self.bridge_plot.setLimits(yMin=0.0)
         self.bridge_plot.setXLink(self.vehicle_plot)
         self.alarm_plot.setXLink(self.vehicle_plot)
         self._plots = (self.vehicle_plot, self.bridge_plot, self.alarm_plot)
