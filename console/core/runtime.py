@@ -6,11 +6,12 @@ here; the Qt layer builds its window on top of a :class:`ConsoleCore`.
 
 from __future__ import annotations
 
+import functools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from console.core.bus import EventBus, Subscription
+from console.core.bus import EventBus
 from console.core.city.city import City
 from console.core.city.loader import load_city
 from console.core.clock import CompressedClock
@@ -47,7 +48,6 @@ class ConsoleCore:
     incidents: IncidentService
     intake: IncidentIntake
     simulation: SimulationSource
-    handles: list[Subscription] = field(default_factory=list)
 
     def start(self) -> None:
         """Start the sources."""
@@ -57,15 +57,17 @@ class ConsoleCore:
         """Stop the sources, close subscriptions and the database (idempotent)."""
         self.simulation.stop()
         self.intake.close()
-        for handle in self.handles:
-            handle.close()
-        self.handles.clear()
         self.database.close()
 
     def name_of(self, code: str) -> str:
         """Display name of a division code (the code itself if unknown)."""
-        division = self.city.divisions.get(code)
-        return division.name if division is not None else code
+        return division_name(self.city, code)
+
+
+def division_name(city: City, code: str) -> str:
+    """Display name of a division code in ``city`` (the code itself if unknown)."""
+    division = city.divisions.get(code)
+    return division.name if division is not None else code
 
 
 def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCore:
@@ -77,14 +79,12 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     database = open_database(options.database_url)
     log.info("database: %s (schema %s)", database.describe(), database.schema_version)
 
-    def name_of(code: str) -> str:
-        division = city.divisions.get(code)
-        return division.name if division is not None else code
-
     rules = load_incident_rules(directory / "incident_types.json")
-    incidents = IncidentService(database, bus, clock, city.lookup, rules, name_of)
+    incidents = IncidentService(
+        database, bus, clock, city.lookup, rules, functools.partial(division_name, city)
+    )
     intake = IncidentIntake(incidents)
-    handles = intake.attach(bus)
+    intake.attach(bus)
     config = simulation_config(
         directory,
         city.boundary,
@@ -97,6 +97,4 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     )
     stepper = CitySimulation(config, start=options.start)
     simulation = SimulationSource(stepper, bus, clock, bbox=city.bbox)
-    core = ConsoleCore(city, bus, clock, database, incidents, intake, simulation)
-    core.handles.extend(handles)
-    return core
+    return ConsoleCore(city, bus, clock, database, incidents, intake, simulation)
