@@ -147,3 +147,15 @@ def test_state_round_trips(queue: IncidentQueuePane) -> None:
     queue.restore_state(state)
     assert queue.status_filter.currentText() == "Dispatched"
     assert queue.table.columnWidth(2) == 333
+
+
+def test_action_buttons_follow_the_stored_status(
+    queue: IncidentQueuePane, bus: EventBus, clock: ManualClock
+) -> None:
+    bus.post(theft(clock, 30))
+    tick(bus, queue)
+    queue.select_incident(queue.model.incident_at(0).id)  # type: ignore[union-attr]
+    assert queue.ack_button.isEnabled() and not queue.close_button.isEnabled()
+    assert queue.acknowledge_selected()
+    tick(bus, queue)
+    assert not queue.ack_button.isEnabled() and queue.close_button.isEnabled()

@@ -120,14 +120,16 @@ class IncidentQueuePane(Pane):
             open_incidents = self._service.list_open()
             recently_closed = [i for i in self._service.list_recent(RECENT_CLOSED) if not i.is_open]
             self.model.reset(open_incidents + recently_closed)
-            self.table.sortByColumn(COL_PRIORITY, Qt.SortOrder.AscendingOrder)
         elif self._dirty_ids:
             for incident_id in sorted(self._dirty_ids):
                 incident = self._service.get(incident_id)
                 if incident is not None:
                     self.model.upsert(incident, keep=True)
             self._dirty_ids.clear()
+        else:
+            return
         self._update_summary()
+        self._update_buttons()
 
     def selected_incident(self) -> Incident | None:
         """The incident under the selection cursor."""
@@ -218,6 +220,7 @@ class IncidentQueuePane(Pane):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate((40, 92, 58, 110, 250, 300, 160)):
             self.table.setColumnWidth(column, width)
+        self.table.sortByColumn(COL_PRIORITY, Qt.SortOrder.AscendingOrder)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(lambda _index: self.acknowledge_selected())
 
@@ -256,13 +259,18 @@ class IncidentQueuePane(Pane):
             self._dirty_ids.add(event.incident_id)
 
     def _on_selection(self, *_args: object) -> None:
+        incident = self._update_buttons()
+        if incident is not None:
+            self.sig_incident_selected.emit(incident.id)
+
+    def _update_buttons(self) -> Incident | None:
+        """Enable the actions the selected incident's status allows; returns it."""
         incident = self.selected_incident()
         status = incident.status if incident else None
         self.ack_button.setEnabled(status == "new")
         self.dispatch_button.setEnabled(status in ("new", "acknowledged", "dispatched"))
         self.close_button.setEnabled(status in ("acknowledged", "dispatched"))
-        if incident is not None:
-            self.sig_incident_selected.emit(incident.id)
+        return incident
 
     def _act(self, action: Callable[[], object]) -> bool:
         try:
