@@ -186,6 +186,10 @@ def _convert(spec: _FieldSpec, value: Any) -> Any:
         if type(value) is not int:
             raise PayloadError(f"{where}: expected an integer, got {_json_type(value)}")
         return value
+    if kind is bool:
+        if type(value) is not bool:
+            raise PayloadError(f"{where}: expected true or false, got {_json_type(value)}")
+        return value
     if kind is str:
         if type(value) is not str:
             raise PayloadError(f"{where}: expected a string, got {_json_type(value)}")

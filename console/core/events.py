@@ -216,6 +216,24 @@ class HotlineCall(Event):
     lat: float
 
 
+# ---- Response units
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPosition(Event):
+    """A response unit's position report from its terminal (and whether it is on duty)."""
+
+    TOPIC: ClassVar[str] = "unit.position"
+
+    unit_id: str
+    lon: float
+    lat: float
+    on_duty: bool = True
+
+    def key(self) -> Hashable:
+        return self.unit_id
+
+
 # ---- Incidents (posted by the console itself after storage commits)
 
 
@@ -267,6 +285,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TheftAlarm,
         TrafficViolation,
         HotlineCall,
+        UnitPosition,
         IncidentChanged,
         PayloadQuarantined,
     )

@@ -21,6 +21,8 @@ from console.core.incidents.service import IncidentService
 from console.core.paths import city_dir
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
 from console.core.storage.engine import Database, open_database
+from console.core.units.divisions import division_info_for
+from console.core.units.registry import UnitRegistry
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +82,11 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     log.info("database: %s (schema %s)", database.describe(), database.schema_version)
 
     rules = load_incident_rules(directory / "incident_types.json")
+    units = UnitRegistry(
+        [], division_info_for(city), rules.office_suffix, rules.office_suffix_zh
+    )
     incidents = IncidentService(
-        database, bus, clock, city.lookup, rules, functools.partial(division_name, city)
+        database, bus, clock, city.lookup, rules, units, functools.partial(division_name, city)
     )
     intake = IncidentIntake(incidents)
     intake.attach(bus)

@@ -23,6 +23,7 @@ from console.core.events import (
     TheftAlarm,
     TrafficViolation,
     TwoWheelerKind,
+    UnitPosition,
     VehicleBatch,
     VehicleClass,
     VehiclePosition,
@@ -65,6 +66,7 @@ SAMPLES: list[Event] = [
         32.93,
     ),
     HotlineCall(NOW, "12328-20260101-00001", "taxi_refusal", "Taxi 皖CA12B3 refused", 117.3, 32.9),
+    UnitPosition(NOW, "TP-340303-01", 117.37, 32.93, False),
     IncidentChanged(NOW, 5, "open", "created", "operator1"),
     PayloadQuarantined(NOW, "mqtt", "bad", "{raw}"),
 ]
@@ -150,6 +152,12 @@ BAD: list[tuple[str, str, str | bytes, str]] = [
         IotStationReport.TOPIC,
         _text(SAMPLES[4]).replace("40", "40.5"),
         "field 'detections': expected an integer",
+    ),
+    (
+        "boolean expected",
+        UnitPosition.TOPIC,
+        _text(SAMPLES[8]).replace("false", '"no"'),
+        "field 'on_duty': expected true or false, got a string",
     ),
     (
         "ragged arrays",

@@ -8,26 +8,13 @@ from pathlib import Path
 import pytest
 
 from console.core.bus import EventBus
-from console.core.city.model import JurisdictionPath
 from console.core.clock import ManualClock
 from console.core.incidents import IncidentIntake, IncidentService, load_incident_rules
 from console.core.paths import city_dir
 from console.core.storage import Database, open_database
+from tests.support.cases import PATH, fixed_registry, locate, name_of
 
-PATH = JurisdictionPath(
-    grid="340303001001001",
-    community="340303001001",
-    street="340303001",
-    county="340303",
-    city="340300",
-)
-NAMES = {
-    "340300": "蚌埠市",
-    "340303": "蚌山区",
-    "340303001": "天桥街道",
-    "340303001001": "天桥社区",
-    "340303001001001": "第1网格",
-}
+__all__ = ["PATH"]
 
 
 @pytest.fixture
@@ -50,11 +37,7 @@ def database(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def service(database: Database, bus: EventBus, clock: ManualClock) -> IncidentService:
     rules = load_incident_rules(city_dir("bengbu") / "incident_types.json")
-
-    def locate(lon: float, lat: float) -> JurisdictionPath | None:
-        return PATH if 117.0 < lon < 118.0 and 32.5 < lat < 33.5 else None
-
-    return IncidentService(database, bus, clock, locate, rules, lambda c: NAMES.get(c, c))
+    return IncidentService(database, bus, clock, locate, rules, fixed_registry(), name_of)
 
 
 @pytest.fixture

@@ -1,16 +1,18 @@
-"""Incidents: types from city data, the audited service, and the bus intake."""
+"""Cases: types from city data, the case loop, the audited service, and the bus intake."""
 
 from __future__ import annotations
 
 from console.core.incidents.book import IncidentIntake
+from console.core.incidents.lifecycle import Verb
 from console.core.incidents.model import (
     SYSTEM_ACTOR,
+    Attachment,
     AuditEntry,
     ConcurrentUpdateError,
     Incident,
     IncidentError,
     IncidentStatus,
-    Unit,
+    Note,
 )
 from console.core.incidents.rules import RulesError, load_incident_rules
 from console.core.incidents.service import IncidentService, Locate
@@ -18,6 +20,7 @@ from console.core.incidents.types import IncidentRules, IncidentType
 
 __all__ = [
     "SYSTEM_ACTOR",
+    "Attachment",
     "AuditEntry",
     "ConcurrentUpdateError",
     "Incident",
@@ -28,7 +31,8 @@ __all__ = [
     "IncidentStatus",
     "IncidentType",
     "Locate",
+    "Note",
     "RulesError",
-    "Unit",
+    "Verb",
     "load_incident_rules",
 ]

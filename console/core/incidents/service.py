@@ -1,18 +1,19 @@
-"""The incident service: opening incidents from alarms and every operator action on them.
+"""The case service: reporting cases, every command of the case loop, and the automatic rules.
 
-Each action is one transaction that writes the new state and its audit row
+Each command is one transaction that writes the new state and its audit row
 together (``UPDATE ... WHERE id = ? AND version = ?`` guards against a change
 made meanwhile by another workstation). Only after the commit is
 :class:`IncidentChanged` posted on the bus, so nothing shows as done before it
-is stored.
+is stored. The audit row keeps what was asked and every field written, so a
+case's trail replays to the case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from console.core.bus import EventBus
@@ -20,43 +21,63 @@ from console.core.city.model import JurisdictionPath, Level
 from console.core.clock import Clock
 from console.core.events import Event, IncidentChanged
 from console.core.incidents import store
+from console.core.incidents.escalation import due_steps
+from console.core.incidents.lifecycle import Change, Context, Verb, apply_change, decide
 from console.core.incidents.model import (
     SYSTEM_ACTOR,
+    Attachment,
     AuditEntry,
     Incident,
     IncidentError,
     IncidentStatus,
-    Unit,
-    check_transition,
+    Note,
 )
-from console.core.incidents.types import ALARM_ID_FIELD, IncidentRules, alarm_fields, alarm_id
+from console.core.incidents.types import (
+    ALARM_ID_FIELD,
+    EscalationAction,
+    IncidentRules,
+    IncidentType,
+    alarm_fields,
+    alarm_id,
+)
 from console.core.storage.engine import Database
+from console.core.units.model import ResponseUnit, office_id
+from console.core.units.registry import UnitRegistry
 
 Locate = Callable[[float, float], JurisdictionPath | None]
 """Who is responsible for a point (lon, lat): its jurisdiction path, or None outside the city."""
 
 MAX_ACTOR_LENGTH = 128
-
-
-@dataclass(frozen=True, slots=True)
-class _Change:
-    action: str
-    status: IncidentStatus
-    values: Mapping[str, Any] = field(default_factory=dict)
-    detail: Mapping[str, Any] = field(default_factory=dict)
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+Photo = tuple[str, str, bytes]
+"""An attached file: (name, media type, bytes)."""
 
 
 def _checked_actor(actor: str) -> str:
     actor = actor.strip()
     if not actor:
-        raise IncidentError("every incident action needs a named actor")
+        raise IncidentError("every case action needs a named actor")
     if len(actor) > MAX_ACTOR_LENGTH:
         raise IncidentError(f"actor name longer than {MAX_ACTOR_LENGTH} characters")
     return actor
 
 
+def _checked_photo(photo: Photo | None) -> Photo | None:
+    if photo is None:
+        return None
+    name, media_type, data = photo
+    if not data:
+        raise IncidentError(f"attachment {name!r} is empty")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise IncidentError(
+            f"attachment {name!r} is {len(data) // 1024} KiB; at most "
+            f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MiB is kept"
+        )
+    return name.strip() or "attachment", media_type or "application/octet-stream", data
+
+
 class IncidentService:
-    """Opens, acknowledges, dispatches and closes incidents, audited and stored."""
+    """Reports, moves and reads cases; every change audited and stored before it is shown."""
 
     def __init__(
         self,
@@ -65,6 +86,7 @@ class IncidentService:
         clock: Clock,
         locate: Locate,
         rules: IncidentRules,
+        units: UnitRegistry,
         name_of: Callable[[str], str] = str,
     ) -> None:
         self.db = db
@@ -72,228 +94,329 @@ class IncidentService:
         self.clock = clock
         self.locate = locate
         self.rules = rules
+        self.units = units
         self.name_of = name_of
 
-    # ---- Opening
+    # ---- Reporting
 
     def open_from_alarm(self, event: Event) -> Incident | None:
-        """Open an incident for an alarm; None if that alarm already opened one.
+        """Report a case for an alarm; None if that alarm already reported one.
 
-        An alarm outside the city still opens an incident: it has no level path,
-        is flagged ``outside_city`` and starts at the city level.
+        An alarm outside the city still reports a case: it has no level path,
+        is flagged ``outside_city`` and starts with the city's command office.
         """
         if event.TOPIC not in ALARM_ID_FIELD:
-            raise IncidentError(f"events of topic {event.TOPIC!r} do not open incidents")
+            raise IncidentError(f"events of topic {event.TOPIC!r} do not open cases")
         source_id = alarm_id(event)
         with self.db.engine.connect() as connection:
             if store.find_by_alarm(connection, event.TOPIC, source_id) is not None:
                 return None
         incident_type = self.rules.type_for(event)
         fields = alarm_fields(event)
-        lon, lat = float(fields["lon"]), float(fields["lat"])
-        path = self.locate(lon, lat)
         title, title_en = incident_type.titles(event)
-        now = self.clock.now()
-        values = {
-            "incident_type": incident_type.type_id,
-            "title": title,
-            "title_en": title_en,
-            "priority": incident_type.priority,
-            "platform": incident_type.platform.value,
-            "status": IncidentStatus.NEW.value,
-            "lon": lon,
-            "lat": lat,
-            "outside_city": path is None,
-            **store.path_columns(path),
-            "responsible_level": int(incident_type.start_level if path else Level.CITY),
-            "responsible_unit": None,
-            "source_topic": event.TOPIC,
-            "source_alarm_id": source_id,
-            "detail": store.to_json({"alarm": fields}),
-            "resolution": None,
-            "reported_at": event.ts,
-            "opened_at": now,
-            "updated_at": now,
-            "due_at": event.ts + incident_type.sla_minutes * 60.0,
-            "closed_at": None,
-        }
+        values = self._new_case(
+            incident_type, float(fields["lon"]), float(fields["lat"]), event.ts, title, title_en
+        )
+        values.update(source_topic=event.TOPIC, source_alarm_id=source_id)
+        values["detail"] = {"alarm": fields}
         try:
-            with self.db.engine.begin() as connection:
-                incident_id = store.insert_incident(connection, values)
-                store.insert_audit(
-                    connection,
-                    incident_id=incident_id,
-                    at=now,
-                    actor=SYSTEM_ACTOR,
-                    action="opened",
-                    from_status=None,
-                    to_status=IncidentStatus.NEW,
-                    detail={"alarm": fields, "type": incident_type.type_id},
-                )
-                incident = store.read_existing(connection, incident_id)
+            return self._insert(values, SYSTEM_ACTOR, {"alarm": fields})
         except IntegrityError:
-            # another workstation opened the same alarm between our look and our insert
+            # another workstation reported the same alarm between our look and our insert
             with self.db.engine.connect() as connection:
                 if store.find_by_alarm(connection, event.TOPIC, source_id) is not None:
                     return None
             raise
-        self._announce(incident, "opened", SYSTEM_ACTOR, now)
-        return incident
 
-    # ---- Operator actions
-
-    def acknowledge(
-        self, incident_id: int, actor: str, *, expected_version: int | None = None
-    ) -> Incident:
-        """Mark a new incident as seen and taken on by ``actor``."""
-
-        def plan(current: Incident, _now: float) -> _Change:
-            check_transition(current, "acknowledge")
-            return _Change("acknowledged", IncidentStatus.ACKNOWLEDGED)
-
-        return self._apply(incident_id, actor, expected_version, plan)
-
-    def dispatch(
+    def report(
         self,
-        incident_id: int,
-        level: Level,
-        unit: str,
+        type_id: str,
+        lon: float,
+        lat: float,
+        description: str,
         actor: str,
         *,
-        expected_version: int | None = None,
+        reporter: str = "",
+        place: str = "",
     ) -> Incident:
-        """Send the incident to ``unit`` (name or division code) at ``level`` of its chain.
-
-        Dispatching a dispatched incident again is a re-dispatch.
-        """
-
-        def plan(current: Incident, _now: float) -> _Change:
-            check_transition(current, "dispatch")
-            target = self._unit_on_chain(current, Level(level), unit)
-            action = "redispatched" if current.status is IncidentStatus.DISPATCHED else "dispatched"
-            detail = {
-                "level": target.level.name.lower(),
-                "code": target.code,
-                "unit": target.name,
-                "previous_level": current.responsible_level.name.lower(),
-                "previous_unit": current.responsible_unit,
-            }
-            values = {"responsible_level": int(target.level), "responsible_unit": target.name}
-            return _Change(action, IncidentStatus.DISPATCHED, values, detail)
-
-        return self._apply(incident_id, actor, expected_version, plan)
-
-    def close(
-        self,
-        incident_id: int,
-        actor: str,
-        resolution: str,
-        *,
-        expected_version: int | None = None,
-    ) -> Incident:
-        """Close an acknowledged or dispatched incident with how it was resolved."""
-        resolution = resolution.strip()
-
-        def plan(current: Incident, now: float) -> _Change:
-            check_transition(current, "close")
-            if not resolution:
-                raise IncidentError(f"closing incident {current.id} needs a resolution")
-            values = {"resolution": resolution, "closed_at": now}
-            return _Change("closed", IncidentStatus.CLOSED, values, {"resolution": resolution})
-
-        return self._apply(incident_id, actor, expected_version, plan)
-
-    # ---- Reading
-
-    def get(self, incident_id: int) -> Incident | None:
-        """The stored incident ``incident_id``, or None."""
-        with self.db.engine.connect() as connection:
-            return store.read(connection, incident_id)
-
-    def list_open(self) -> list[Incident]:
-        """Incidents not yet closed, most urgent first, then oldest first."""
-        with self.db.engine.connect() as connection:
-            return store.open_incidents(connection)
-
-    def list_recent(self, limit: int = 50) -> list[Incident]:
-        """The ``limit`` most recently changed incidents, newest first."""
-        with self.db.engine.connect() as connection:
-            return store.recent_incidents(connection, limit)
-
-    def audit_trail(self, incident_id: int) -> list[AuditEntry]:
-        """Everything done to an incident, oldest first."""
-        with self.db.engine.connect() as connection:
-            return store.audit_rows(connection, incident_id)
-
-    def units_for(self, incident: Incident) -> list[Unit]:
-        """Units the incident can be dispatched to, city level down to grid.
-
-        For now each level's unit is its division's own office; an incident
-        outside the city can only go to the city's office.
-        """
-        if incident.path is None:
-            codes = [(Level.CITY, self.rules.city_code)]
-        else:
-            path = incident.path
-            codes = [(level, path.at(level)) for level in Level]
-        return [Unit(level, code, self._office_name(code)) for level, code in codes]
-
-    # ---- Internals
-
-    def _office_name(self, code: str) -> str:
-        try:
-            name = self.name_of(code)
-        except KeyError:
-            name = code
-        return f"{name}{self.rules.office_suffix}"
-
-    def _unit_on_chain(self, incident: Incident, level: Level, unit: str) -> Unit:
-        at_level = [u for u in self.units_for(incident) if u.level is level]
-        if not at_level:
-            where = "outside the city; only the city level" if incident.outside_city else ""
-            raise IncidentError(
-                f"cannot dispatch incident {incident.id} to the {level.label} level: "
-                f"not on its jurisdiction chain{' (' + where + ')' if where else ''}"
-            )
-        for candidate in at_level:
-            if unit in (candidate.name, candidate.code):
-                return candidate
-        names = ", ".join(repr(u.name) for u in at_level)
-        raise IncidentError(
-            f"cannot dispatch incident {incident.id} to {unit!r}: not a unit at the "
-            f"{level.label} level of its jurisdiction chain (there: {names})"
-        )
-
-    def _apply(
-        self,
-        incident_id: int,
-        actor: str,
-        expected_version: int | None,
-        plan: Callable[[Incident, float], _Change],
-    ) -> Incident:
-        """Check, write the new state and its audit row in one transaction, then announce."""
+        """Report a case by hand (a call, a walk-in, a patrol): it starts as reported."""
         actor = _checked_actor(actor)
+        description = description.strip()
+        if not description:
+            raise IncidentError("a reported case needs a description")
+        try:
+            incident_type = self.rules.by_id(type_id)
+        except KeyError:
+            raise IncidentError(f"there is no case type {type_id!r}") from None
+        fields = {"description": description, "place": place.strip()}
+        title = incident_type.title_zh.format_map(fields)
+        title_en = incident_type.title_en.format_map(fields)
+        now = self.clock.now()
+        values = self._new_case(incident_type, lon, lat, now, title, title_en)
+        detail = {"report": {**fields, "reporter": reporter.strip()}}
+        values["detail"] = detail
+        return self._insert(values, actor, detail)
+
+    # ---- Commands
+
+    def act(
+        self,
+        incident_id: int,
+        verb: Verb | str,
+        actor: str,
+        *,
+        expected_version: int | None = None,
+        photo: Photo | None = None,
+        **params: Any,
+    ) -> Incident:
+        """Give case ``incident_id`` the command ``verb`` (see :class:`Verb`) with ``params``.
+
+        Refused with :class:`IncidentError` (and nothing stored) when the case's
+        state does not allow it; :class:`ConcurrentUpdateError` when the case
+        changed since ``expected_version``.
+        """
+        verb = Verb(verb)
+        actor = _checked_actor(actor)
+        photo = _checked_photo(photo)
+        if photo is not None:
+            params["photo"] = photo[0]
         now = self.clock.now()
         with self.db.engine.begin() as connection:
             current = store.read_existing(connection, incident_id)
             if expected_version is not None and current.version != expected_version:
                 raise store.stale(current, expected_version)
-            change = plan(current, now)
-            values = {**change.values, "status": change.status.value, "updated_at": now}
-            store.update_incident(connection, current, values)
+            target = None
+            if verb is Verb.MERGE:
+                target = store.read(connection, int(params.get("into", 0)))
+                params["into"] = int(params.get("into", 0))
+            change = decide(current, verb, params, now, actor, self._context(current, target))
+            updated = self._write(connection, current, change, actor, now)
+            if verb in (Verb.NOTE, Verb.HANDLE):
+                text = change.params.get("text") or change.params.get("note")
+                store.insert_note(connection, incident_id, now, actor, str(text))
+            if photo is not None:
+                store.insert_attachment(connection, incident_id, now, actor, *photo)
+            merged_into = None
+            if target is not None:
+                merged_into = self._absorb(connection, target, updated, actor, now)
+        self._announce(updated, change.action, actor, now)
+        if merged_into is not None:
+            self._announce(merged_into, "merged_in", actor, now)
+        return updated
+
+    def attach(
+        self, incident_id: int, actor: str, name: str, media_type: str, data: bytes
+    ) -> Incident:
+        """Attach a file (a photo of the scene) to a case, audited."""
+        return self.act(
+            incident_id, Verb.NOTE, actor, text=f"attached {name}", photo=(name, media_type, data)
+        )
+
+    def accept(self, incident_id: int, actor: str, **kw: Any) -> Incident:
+        """Accept a reported case (the first step; the actor becomes its handler)."""
+        return self.act(incident_id, Verb.ACCEPT, actor, **kw)
+
+    def dispatch(self, incident_id: int, unit_id: str, actor: str, **kw: Any) -> Incident:
+        """Dispatch an opened case to ``unit_id`` (a field unit, or an office further down)."""
+        return self.act(incident_id, Verb.DISPATCH, actor, unit_id=unit_id, **kw)
+
+    # ---- Automatic rules
+
+    def run_automatic(self) -> list[Incident]:
+        """Apply every automatic step due now (supervisor alerts, escalations), audited.
+
+        A case changed meanwhile by someone else is left for the next run.
+        """
+        now = self.clock.now()
+        changed: list[Incident] = []
+        for case in self.list_open():
+            steps = due_steps(case, self.type_of(case), self.rules.escalations, now)
+            for step in steps:
+                verb = Verb.ESCALATE if step.action is EscalationAction.ESCALATE else Verb.ALERT
+                try:
+                    case = self._automatic(case, verb, step.reason, step.mark, step.rule.rule_id)
+                except IncidentError:
+                    break
+                changed.append(case)
+        return changed
+
+    def _automatic(self, case: Incident, verb: Verb, reason: str, mark: str, rule: str) -> Incident:
+        now = self.clock.now()
+        with self.db.engine.begin() as connection:
+            current = store.read_existing(connection, case.id)
+            if current.version != case.version:
+                raise store.stale(current, case.version)
+            change = decide(
+                current, verb, {"reason": reason}, now, SYSTEM_ACTOR, self._context(current, None)
+            )
+            change = Change(
+                change.action,
+                change.status,
+                {**change.values, "fired": (*current.fired, mark)},
+                {**change.params, "rule": rule},
+            )
+            updated = self._write(connection, current, change, SYSTEM_ACTOR, now)
+        self._announce(updated, change.action, SYSTEM_ACTOR, now)
+        return updated
+
+    # ---- Reading
+
+    def get(self, incident_id: int) -> Incident | None:
+        """The stored case ``incident_id``, or None."""
+        with self.db.engine.connect() as connection:
+            return store.read(connection, incident_id)
+
+    def list_open(self) -> list[Incident]:
+        """Cases still needing work, most urgent first, then oldest first."""
+        with self.db.engine.connect() as connection:
+            return store.open_incidents(connection)
+
+    def list_recent(self, limit: int = 50) -> list[Incident]:
+        """The ``limit`` most recently changed cases, newest first."""
+        with self.db.engine.connect() as connection:
+            return store.recent_incidents(connection, limit)
+
+    def list_all(self, since_id: int = 0) -> list[Incident]:
+        """Every case with an id above ``since_id``, in id order."""
+        with self.db.engine.connect() as connection:
+            return store.all_incidents(connection, since_id)
+
+    def held_by(self, unit_ids: list[str]) -> list[Incident]:
+        """Open cases held by any of ``unit_ids``."""
+        with self.db.engine.connect() as connection:
+            return store.held_by(connection, unit_ids)
+
+    def audit_trail(self, incident_id: int) -> list[AuditEntry]:
+        """Everything done to a case, oldest first."""
+        with self.db.engine.connect() as connection:
+            return store.audit_rows(connection, incident_id)
+
+    def notes(self, incident_id: int) -> list[Note]:
+        """The notes of a case, oldest first."""
+        with self.db.engine.connect() as connection:
+            return store.note_rows(connection, incident_id)
+
+    def attachments(self, incident_id: int) -> list[Attachment]:
+        """The attachments of a case (without data), oldest first."""
+        with self.db.engine.connect() as connection:
+            return store.attachment_rows(connection, incident_id)
+
+    def attachment_data(self, attachment_id: int) -> bytes:
+        """The bytes of one attachment."""
+        with self.db.engine.connect() as connection:
+            return store.attachment_data(connection, attachment_id)
+
+    def type_of(self, incident: Incident) -> IncidentType:
+        """The case type of ``incident``."""
+        return self.rules.by_id(incident.incident_type)
+
+    def chain_offices(self, incident: Incident) -> list[ResponseUnit]:
+        """The command offices of the case's jurisdiction chain, city first (city only outside)."""
+        if incident.path is None:
+            return [self.units.office(self.rules.city_code)]
+        path = incident.path
+        return [self.units.office(path.at(level)) for level in Level]
+
+    # ---- Internals
+
+    def _context(self, case: Incident, target: Incident | None) -> Context:
+        return Context(
+            units=self.units,
+            incident_type=self.type_of(case),
+            city_code=self.rules.city_code,
+            target=target,
+        )
+
+    def _new_case(
+        self,
+        incident_type: IncidentType,
+        lon: float,
+        lat: float,
+        reported_at: float,
+        title: str,
+        title_en: str,
+    ) -> dict[str, Any]:
+        path = self.locate(lon, lat)
+        level = incident_type.start_level if path is not None else Level.CITY
+        code = path.at(level) if path is not None else self.rules.city_code
+        office = self.units.get(office_id(code))
+        now = self.clock.now()
+        return {
+            "incident_type": incident_type.type_id,
+            "title": title,
+            "title_en": title_en,
+            "priority": incident_type.priority,
+            "platform": incident_type.platform,
+            "status": IncidentStatus.REPORTED,
+            "lon": lon,
+            "lat": lat,
+            "outside_city": path is None,
+            "path": path,
+            "responsible_level": office.level,
+            "responsible_unit_id": office.unit_id,
+            "responsible_unit": office.name,
+            "dispatcher_unit_id": None,
+            "handler": None,
+            "source_topic": None,
+            "source_alarm_id": None,
+            "resolution": None,
+            "reported_at": reported_at,
+            "created_at": now,
+            "updated_at": now,
+            "due_at": reported_at + incident_type.limits.resolve * 60.0,
+            "checklist_done": (),
+            "fired": (),
+            **{name: 0 for name in _COUNTS},
+        }
+
+    def _insert(self, values: dict[str, Any], actor: str, detail: Mapping[str, Any]) -> Incident:
+        now = values["created_at"]
+        with self.db.engine.begin() as connection:
+            incident_id = store.insert_incident(connection, values)
+            written = {k: v for k, v in values.items() if k not in ("detail", "path")}
             store.insert_audit(
                 connection,
                 incident_id=incident_id,
                 at=now,
                 actor=actor,
-                action=change.action,
-                from_status=current.status,
-                to_status=change.status,
-                detail=change.detail,
+                action="reported",
+                from_status=None,
+                to_status=IncidentStatus.REPORTED,
+                detail={**detail, "values": store.json_values(written)},
             )
-            updated = store.read_existing(connection, incident_id)
-        self._announce(updated, change.action, actor, now)
+            incident = store.read_existing(connection, incident_id)
+        self._announce(incident, "reported", actor, now)
+        return incident
+
+    def _write(
+        self, connection: Connection, current: Incident, change: Change, actor: str, now: float
+    ) -> Incident:
+        updated = apply_change(current, change, now)
+        values = {**change.values, "status": change.status, "updated_at": now}
+        store.update_incident(connection, current, values)
+        store.insert_audit(
+            connection,
+            incident_id=current.id,
+            at=now,
+            actor=actor,
+            action=change.action,
+            from_status=current.status,
+            to_status=change.status,
+            detail={"params": dict(change.params), "values": store.json_values(values)},
+        )
         return updated
+
+    def _absorb(
+        self, connection: Connection, target: Incident, merged: Incident, actor: str, now: float
+    ) -> Incident:
+        """Count a merged duplicate on the case it was merged into (same transaction)."""
+        change = Change(
+            "merged_in",
+            target.status,
+            {"merged_count": target.merged_count + 1},
+            {"from": merged.id},
+        )
+        return self._write(connection, target, change, actor, now)
 
     def _announce(self, incident: Incident, action: str, actor: str, at: float) -> None:
         self.bus.post(
@@ -305,3 +428,14 @@ class IncidentService:
                 actor=actor,
             )
         )
+
+
+_COUNTS = (
+    "dispatch_count",
+    "bounce_count",
+    "rework_count",
+    "extension_count",
+    "escalation_count",
+    "alert_count",
+    "merged_count",
+)

@@ -1,4 +1,4 @@
-"""The SQL of incidents and their audit rows, on a caller's connection (transaction).
+"""The SQL of cases, their audit rows, notes and attachments, on a caller's connection.
 
 Rows become plain :class:`Incident` / :class:`AuditEntry` values here; nothing
 from SQLAlchemy leaves this module.
@@ -10,18 +10,20 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
 from console.core.city.model import JurisdictionPath, Level
 from console.core.events import Platform
 from console.core.incidents.model import (
+    Attachment,
     AuditEntry,
     ConcurrentUpdateError,
     Incident,
     IncidentError,
     IncidentStatus,
+    Note,
 )
-from console.core.storage.schema import audit, incidents
+from console.core.storage.schema import attachments, audit, incidents, notes
 
 _PATH_COLUMNS = ("grid_code", "community_code", "street_code", "county_code", "city_code")
 
@@ -45,8 +47,12 @@ def _path(row: RowMapping) -> JurisdictionPath | None:
     return JurisdictionPath(grid=grid, community=community, street=street, county=county, city=city)
 
 
+def _optional_status(value: str | None) -> IncidentStatus | None:
+    return IncidentStatus(value) if value else None
+
+
 def to_incident(row: RowMapping) -> Incident:
-    """A stored incident row as a plain :class:`Incident`."""
+    """A stored case row as a plain :class:`Incident`."""
     return Incident(
         id=row["id"],
         incident_type=row["incident_type"],
@@ -60,18 +66,73 @@ def to_incident(row: RowMapping) -> Incident:
         path=_path(row),
         outside_city=bool(row["outside_city"]),
         responsible_level=Level(row["responsible_level"]),
+        responsible_unit_id=row["responsible_unit_id"],
         responsible_unit=row["responsible_unit"],
+        dispatcher_unit_id=row["dispatcher_unit_id"],
+        handler=row["handler"],
         source_topic=row["source_topic"],
         source_alarm_id=row["source_alarm_id"],
         reported_at=row["reported_at"],
-        opened_at=row["opened_at"],
+        created_at=row["created_at"],
         updated_at=row["updated_at"],
         due_at=row["due_at"],
+        accepted_at=row["accepted_at"],
+        opened_at=row["opened_at"],
+        dispatched_at=row["dispatched_at"],
+        signed_at=row["signed_at"],
+        handle_due_at=row["handle_due_at"],
+        handled_at=row["handled_at"],
+        verified_at=row["verified_at"],
         closed_at=row["closed_at"],
+        dispatch_count=row["dispatch_count"],
+        bounce_count=row["bounce_count"],
+        rework_count=row["rework_count"],
+        extension_count=row["extension_count"],
+        escalation_count=row["escalation_count"],
+        alert_count=row["alert_count"],
+        merged_count=row["merged_count"],
+        merged_into=row["merged_into"],
+        paused_status=_optional_status(row["paused_status"]),
         resolution=row["resolution"],
+        checklist_done=tuple(json.loads(row["checklist_done"])),
+        fired=tuple(json.loads(row["fired"])),
         version=row["version"],
         detail=json.loads(row["detail"]),
     )
+
+
+def to_columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain :class:`Incident` field values as column values (enums, levels, lists)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "path":
+            out.update(path_columns(value))
+        elif key in ("checklist_done", "fired"):
+            out[key] = json.dumps(list(value))
+        elif isinstance(value, Level):
+            out[key] = int(value)
+        elif isinstance(value, IncidentStatus | Platform):
+            out[key] = value.value
+        elif key == "detail":
+            out[key] = to_json(value)
+        else:
+            out[key] = value
+    return out
+
+
+def json_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Field values as JSON-friendly values for an audit row (replayable)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, Level):
+            out[key] = int(value)
+        elif isinstance(value, IncidentStatus | Platform):
+            out[key] = value.value
+        elif isinstance(value, tuple):
+            out[key] = list(value)
+        else:
+            out[key] = value
+    return out
 
 
 def read(connection: Connection, incident_id: int) -> Incident | None:
@@ -100,7 +161,7 @@ def find_by_alarm(connection: Connection, topic: str, alarm_id: str) -> Incident
 
 def insert_incident(connection: Connection, values: Mapping[str, Any]) -> int:
     """Insert a new incident (version 1); returns its id."""
-    result = connection.execute(insert(incidents).values(**values, version=1))
+    result = connection.execute(insert(incidents).values(**to_columns(values), version=1))
     key = result.inserted_primary_key
     if key is None:
         raise RuntimeError("the database returned no id for the new incident")
@@ -116,7 +177,7 @@ def update_incident(connection: Connection, current: Incident, values: Mapping[s
     statement = (
         update(incidents)
         .where(incidents.c.id == current.id, incidents.c.version == current.version)
-        .values(**values, version=current.version + 1)
+        .values(**to_columns(values), version=current.version + 1)
     )
     if connection.execute(statement).rowcount != 1:
         raise stale(current, current.version)
@@ -173,21 +234,121 @@ def audit_rows(connection: Connection, incident_id: int) -> list[AuditEntry]:
     ]
 
 
+_FINAL = [status.value for status in IncidentStatus if status.is_final]
+
+
 def open_incidents(connection: Connection) -> list[Incident]:
-    """Incidents not closed, most urgent first, then oldest first."""
+    """Cases still needing work, most urgent first, then oldest first."""
     query = (
         select(incidents)
-        .where(incidents.c.status != IncidentStatus.CLOSED.value)
+        .where(incidents.c.status.not_in(_FINAL))
         .order_by(incidents.c.priority, incidents.c.reported_at, incidents.c.id)
     )
     return [to_incident(row) for row in connection.execute(query).mappings()]
 
 
 def recent_incidents(connection: Connection, limit: int) -> list[Incident]:
-    """The ``limit`` most recently changed incidents, newest first."""
+    """The ``limit`` most recently changed cases, newest first."""
     query = (
         select(incidents)
         .order_by(incidents.c.updated_at.desc(), incidents.c.id.desc())
         .limit(limit)
     )
     return [to_incident(row) for row in connection.execute(query).mappings()]
+
+
+def all_incidents(connection: Connection, since_id: int = 0) -> list[Incident]:
+    """Every case with an id above ``since_id``, in id order."""
+    query = select(incidents).where(incidents.c.id > since_id).order_by(incidents.c.id)
+    return [to_incident(row) for row in connection.execute(query).mappings()]
+
+
+def changed_since(connection: Connection, updated_at: float) -> list[Incident]:
+    """Cases changed at or after ``updated_at``."""
+    query = select(incidents).where(incidents.c.updated_at >= updated_at)
+    return [to_incident(row) for row in connection.execute(query).mappings()]
+
+
+def held_by(connection: Connection, unit_ids: list[str]) -> list[Incident]:
+    """Open cases whose responsible unit is one of ``unit_ids``."""
+    query = select(incidents).where(
+        incidents.c.responsible_unit_id.in_(unit_ids), incidents.c.status.not_in(_FINAL)
+    )
+    return [to_incident(row) for row in connection.execute(query).mappings()]
+
+
+def count_incidents(connection: Connection) -> int:
+    """How many cases are stored."""
+    return int(connection.execute(select(func.count()).select_from(incidents)).scalar_one())
+
+
+def insert_note(connection: Connection, incident_id: int, at: float, actor: str, text: str) -> int:
+    """Append a note to a case; returns its id."""
+    result = connection.execute(
+        insert(notes).values(incident_id=incident_id, at=at, actor=actor, text=text)
+    )
+    key = result.inserted_primary_key
+    return int(key[0]) if key is not None else 0
+
+
+def note_rows(connection: Connection, incident_id: int) -> list[Note]:
+    """Every note of a case, oldest first."""
+    query = select(notes).where(notes.c.incident_id == incident_id).order_by(notes.c.id)
+    return [
+        Note(id=r["id"], incident_id=r["incident_id"], at=r["at"], actor=r["actor"], text=r["text"])
+        for r in connection.execute(query).mappings()
+    ]
+
+
+def insert_attachment(
+    connection: Connection,
+    incident_id: int,
+    at: float,
+    actor: str,
+    name: str,
+    media_type: str,
+    data: bytes,
+) -> int:
+    """Store a file on a case; returns its id."""
+    result = connection.execute(
+        insert(attachments).values(
+            incident_id=incident_id,
+            at=at,
+            actor=actor,
+            name=name,
+            media_type=media_type,
+            size=len(data),
+            data=data,
+        )
+    )
+    key = result.inserted_primary_key
+    return int(key[0]) if key is not None else 0
+
+
+def attachment_rows(connection: Connection, incident_id: int) -> list[Attachment]:
+    """The attachments of a case (without their data), oldest first."""
+    columns = [c for c in attachments.c if c.name != "data"]
+    query = (
+        select(*columns).where(attachments.c.incident_id == incident_id).order_by(attachments.c.id)
+    )
+    return [
+        Attachment(
+            id=r["id"],
+            incident_id=r["incident_id"],
+            at=r["at"],
+            actor=r["actor"],
+            name=r["name"],
+            media_type=r["media_type"],
+            size=r["size"],
+        )
+        for r in connection.execute(query).mappings()
+    ]
+
+
+def attachment_data(connection: Connection, attachment_id: int) -> bytes:
+    """The bytes of attachment ``attachment_id``."""
+    query = select(attachments.c.data).where(attachments.c.id == attachment_id)
+    data = connection.execute(query).scalar_one_or_none()
+    if data is None:
+        raise IncidentError(f"there is no attachment {attachment_id}")
+    return bytes(data)

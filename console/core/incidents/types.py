@@ -59,18 +59,60 @@ def alarm_id(event: Event) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One step of a type's standard operating checklist."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The time limits of a case, in minutes (per priority, overridable per type).
+
+    ``accept``: report to acceptance; ``sign``: dispatch to signing for it;
+    ``handle``: signing to handled (the department's clock); ``resolve``:
+    report to closure (the citizen's clock); ``extension``: what one extension adds.
+    """
+
+    accept: int
+    sign: int
+    handle: int
+    resolve: int
+    extension: int
+
+    def minutes(self, name: str) -> int:
+        """The limit called ``name`` (accept, sign, handle, resolve, extension)."""
+        value: int = getattr(self, name)
+        return value
+
+
+LIMIT_NAMES = ("accept", "sign", "handle", "resolve", "extension")
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentType:
-    """One kind of incident and the alarms that open it."""
+    """One kind of case: the alarms that open it (if any), its urgency, limits and checklist.
+
+    ``topic`` is None for a type only reported by hand (a call, a walk-in).
+    """
 
     type_id: str
-    topic: str
-    kind: str
+    topic: str | None
+    kind: str | None
     title_zh: str
     title_en: str
     priority: int
     platform: Platform
     start_level: Level
-    sla_minutes: int
+    limits: Limits
+    unit_kinds: tuple[str, ...] = ()
+    checklist: tuple[ChecklistItem, ...] = ()
+
+    @property
+    def sla_minutes(self) -> int:
+        """The citizen's limit: report to closure, in minutes."""
+        return self.limits.resolve
 
     def titles(self, event: Event) -> tuple[str, str]:
         """The Chinese and English titles for an incident opened by ``event``."""
@@ -86,13 +128,39 @@ def _render(template: str, fields: Mapping[str, Any]) -> str:
         return template
 
 
+class EscalationAction(enum.StrEnum):
+    """What an automatic rule does when it fires."""
+
+    ALERT_SUPERVISOR = "alert_supervisor"
+    ESCALATE = "escalate"
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRule:
+    """An automatic step: a case in ``states`` for longer than ``limit`` since ``since``.
+
+    ``limit`` names one of the case's limits (see :class:`Limits`); the rule
+    fires at most once per dispatch round of a case.
+    """
+
+    rule_id: str
+    label: str
+    states: frozenset[str]
+    since: str
+    limit: str
+    action: EscalationAction
+
+
 @dataclass(frozen=True, slots=True)
 class IncidentRules:
-    """Every incident type of one city, ready to match alarms."""
+    """Every incident type of one city, ready to match alarms, and the automatic rules."""
 
     city_code: str
     office_suffix: str
+    office_suffix_zh: str
     types: tuple[IncidentType, ...]
+    warn_fraction: float = 0.8
+    escalations: tuple[EscalationRule, ...] = ()
 
     def type_for(self, event: Event) -> IncidentType:
         """The incident type an alarm opens: its exact kind first, else its topic's catch-all."""
@@ -101,7 +169,7 @@ class IncidentRules:
         kind = alarm_kind(event)
         fallback: IncidentType | None = None
         for incident_type in self.types:
-            if incident_type.topic != event.TOPIC:
+            if incident_type.topic is None or incident_type.topic != event.TOPIC:
                 continue
             if incident_type.kind == kind:
                 return incident_type
@@ -117,6 +185,10 @@ class IncidentRules:
             if incident_type.type_id == type_id:
                 return incident_type
         raise KeyError(f"unknown incident type {type_id!r}")
+
+    def reportable(self) -> list[IncidentType]:
+        """Types an operator can report by hand (every type, hand-only ones first)."""
+        return sorted(self.types, key=lambda t: (t.topic is not None, t.priority, t.type_id))
 
 
 class LevelName(enum.StrEnum):

@@ -131,10 +131,31 @@ class Database:
                 f"console knows (head {head!r}); use a newer console"
             )
         config = alembic_config(self.engine)
+        sqlite = self.engine.dialect.name == "sqlite"
         try:
-            with self.engine.begin() as connection:
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+            with self.engine.connect() as connection:
+                if sqlite:
+                    # SQLite rebuilds altered tables; references are checked after, not during
+                    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    connection.commit()
+                try:
+                    with connection.begin():
+                        config.attributes["connection"] = connection
+                        command.upgrade(config, "head")
+                    broken = (
+                        connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if sqlite
+                        else []
+                    )
+                finally:
+                    if sqlite:
+                        connection.rollback()
+                        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                        connection.commit()
+                if broken:
+                    raise DatabaseError(
+                        f"{self.describe()}: migration left broken references {broken[:5]}"
+                    )
         except CommandError as exc:
             raise DatabaseError(f"cannot migrate {self.describe()}: {exc}") from exc
 

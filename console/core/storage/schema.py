@@ -1,4 +1,4 @@
-"""The tables: incidents, their audit trail, and quarantined payloads.
+"""The tables: cases (incidents), their audit trail, notes and attachments, quarantined payloads.
 
 Times are floats, seconds since the Unix epoch from the injected clock. JSON
 columns are text (portable across SQLite and PostgreSQL). Every change to this
@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -32,8 +33,24 @@ NAMING_CONVENTION = {
 }
 """Stable constraint names, so later migrations can alter them (also on SQLite)."""
 
-STATUSES = ("new", "acknowledged", "dispatched", "closed")
-"""Every incident status the database accepts."""
+STATUSES = (
+    "reported",
+    "accepted",
+    "rejected",
+    "opened",
+    "dispatched",
+    "signed",
+    "in_hand",
+    "handled",
+    "verified",
+    "closed",
+    "pending",
+    "merged",
+)
+"""Every case state the database accepts."""
+
+STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in STATUSES) + ")"
+"""The check constraint on a case's state (shared with the migration that sets it)."""
 
 
 class Base(DeclarativeBase):
@@ -63,28 +80,49 @@ class IncidentRow(Base):
     county_code: Mapped[str | None] = mapped_column(String(32))
     city_code: Mapped[str | None] = mapped_column(String(32))
     responsible_level: Mapped[int] = mapped_column(Integer)
-    responsible_unit: Mapped[str | None] = mapped_column(Text)
+    responsible_unit_id: Mapped[str] = mapped_column(String(64))
+    responsible_unit: Mapped[str] = mapped_column(Text)
+    dispatcher_unit_id: Mapped[str | None] = mapped_column(String(64))
+    handler: Mapped[str | None] = mapped_column(String(128))
     source_topic: Mapped[str | None] = mapped_column(String(64))
     source_alarm_id: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[str] = mapped_column(Text)
     resolution: Mapped[str | None] = mapped_column(Text)
     reported_at: Mapped[float] = mapped_column(Float)
-    opened_at: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
     due_at: Mapped[float] = mapped_column(Float)
+    accepted_at: Mapped[float | None] = mapped_column(Float)
+    opened_at: Mapped[float | None] = mapped_column(Float)
+    dispatched_at: Mapped[float | None] = mapped_column(Float)
+    signed_at: Mapped[float | None] = mapped_column(Float)
+    handle_due_at: Mapped[float | None] = mapped_column(Float)
+    handled_at: Mapped[float | None] = mapped_column(Float)
+    verified_at: Mapped[float | None] = mapped_column(Float)
     closed_at: Mapped[float | None] = mapped_column(Float)
+    dispatch_count: Mapped[int] = mapped_column(Integer)
+    bounce_count: Mapped[int] = mapped_column(Integer)
+    rework_count: Mapped[int] = mapped_column(Integer)
+    extension_count: Mapped[int] = mapped_column(Integer)
+    escalation_count: Mapped[int] = mapped_column(Integer)
+    alert_count: Mapped[int] = mapped_column(Integer)
+    merged_count: Mapped[int] = mapped_column(Integer)
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    paused_status: Mapped[str | None] = mapped_column(String(16))
+    checklist_done: Mapped[str] = mapped_column(Text)
+    fired: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (
         UniqueConstraint("source_topic", "source_alarm_id"),
         CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
-        CheckConstraint(
-            "status IN ('new', 'acknowledged', 'dispatched', 'closed')", name="status_known"
-        ),
+        CheckConstraint(STATUS_CHECK, name="status_known"),
+        CheckConstraint("extension_count BETWEEN 0 AND 1", name="one_extension"),
         CheckConstraint("responsible_level BETWEEN 0 AND 4", name="level_range"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_incidents_status", "status"),
         Index("ix_incidents_updated_at", "updated_at"),
+        Index("ix_incidents_responsible_unit_id", "responsible_unit_id"),
     )
 
 
@@ -108,6 +146,37 @@ class AuditRow(Base):
     )
 
 
+class NoteRow(Base):
+    """A note an operator or unit wrote on a case."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    at: Mapped[float] = mapped_column(Float)
+    actor: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_notes_incident_id", "incident_id", "id"),)
+
+
+class AttachmentRow(Base):
+    """A file (a photo of the scene, usually) attached to a case."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    at: Mapped[float] = mapped_column(Float)
+    actor: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_attachments_incident_id", "incident_id", "id"),)
+
+
 class QuarantineRow(Base):
     """One external payload that failed validation, kept with its reason."""
 
@@ -123,3 +192,5 @@ class QuarantineRow(Base):
 incidents: Table = Base.metadata.tables["incidents"]
 audit: Table = Base.metadata.tables["audit"]
 quarantine: Table = Base.metadata.tables["quarantine"]
+notes: Table = Base.metadata.tables["notes"]
+attachments: Table = Base.metadata.tables["attachments"]
