@@ -20,7 +20,7 @@
     3: { color: "#f5e663", radius: 6, label: "P3" },
     4: { color: "#8fb3d9", radius: 5, label: "P4" },
   };
-  const CLOSED_STATUSES = new Set(["closed", "resolved", "cancelled"]);
+  const CLOSED_STATUSES = new Set(["closed", "rejected", "merged"]);
 
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {

@@ -137,5 +137,8 @@ def test_not_handled_in_time_alerts_and_closed_cases_never_fire(rules: IncidentR
     in_hand = held_by_unit(S.IN_HAND, signed_at=4100.0, handle_due_at=4100.0 + 1800)
     (step,) = due_steps(in_hand, accident, rules.escalations, 4100.0 + 1801)
     assert step.rule.rule_id == "not_handled"
+    extended = replace(in_hand, extension_count=1)
+    assert due_steps(extended, accident, rules.escalations, 4100.0 + 1801) == []
+    assert next_check_at(extended, accident, rules.escalations) == 4100.0 + 3600
     closed = case(S.CLOSED, responsible_unit_id=office_id("340303"))
     assert due_steps(closed, accident, rules.escalations, 10**9) == []

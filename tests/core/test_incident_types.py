@@ -104,10 +104,11 @@ def test_limits_come_from_the_priority_and_a_type_overrides_them(rules: Incident
     assert rules.warn_fraction == 0.8
 
 
-def test_hand_reported_types_come_first_and_match_no_alarm(rules: IncidentRules) -> None:
+def test_hand_reported_types_match_no_alarm(rules: IncidentRules) -> None:
     reportable = rules.reportable()
-    assert reportable[0].topic is None
-    assert {t.type_id for t in reportable} == {t.type_id for t in rules.types}
+    assert {t.type_id for t in reportable} == {t.type_id for t in rules.types if t.topic is None}
+    assert [t.priority for t in reportable] == sorted(t.priority for t in reportable)
+    assert {"road_accident", "flooding", "lost_property"} <= {t.type_id for t in reportable}
     assert rules.by_id("flooding").kind is None
 
 

@@ -25,6 +25,17 @@ class DueStep:
     reason: str
 
 
+_EXTENDABLE = ("handle", "resolve")
+"""Limits that one extension of a case lengthens."""
+
+
+def _limit_s(case: Incident, incident_type: IncidentType, rule: EscalationRule) -> float:
+    minutes = incident_type.limits.minutes(rule.limit)
+    if case.extension_count and rule.limit in _EXTENDABLE:
+        minutes += incident_type.limits.extension
+    return minutes * 60.0
+
+
 def dispatch_round(case: Incident) -> int:
     """The round an automatic mark belongs to: how often the case was handed to a unit."""
     return case.dispatch_count
@@ -43,8 +54,7 @@ def due_steps(
         since = getattr(case, rule.since)
         if since is None:
             continue
-        limit_s = incident_type.limits.minutes(rule.limit) * 60.0
-        if now <= since + limit_s:
+        if now <= since + _limit_s(case, incident_type, rule):
             continue
         mark = f"{rule.rule_id}@{dispatch_round(case)}"
         if mark in case.fired:
@@ -68,5 +78,5 @@ def next_check_at(
         if case.status.value in rule.states and since is not None:
             mark = f"{rule.rule_id}@{dispatch_round(case)}"
             if mark not in case.fired:
-                times.append(since + incident_type.limits.minutes(rule.limit) * 60.0)
+                times.append(since + _limit_s(case, incident_type, rule))
     return min(times) if times else None

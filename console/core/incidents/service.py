@@ -148,6 +148,11 @@ class IncidentService:
             incident_type = self.rules.by_id(type_id)
         except KeyError:
             raise IncidentError(f"there is no case type {type_id!r}") from None
+        if incident_type.topic is not None:
+            raise IncidentError(
+                f"cases of type {type_id!r} are opened by {incident_type.topic} alarms; "
+                "report it as one of the types reported by hand"
+            )
         fields = {"description": description, "place": place.strip()}
         title = incident_type.title_zh.format_map(fields)
         title_en = incident_type.title_en.format_map(fields)

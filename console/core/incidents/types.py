@@ -187,8 +187,9 @@ class IncidentRules:
         raise KeyError(f"unknown incident type {type_id!r}")
 
     def reportable(self) -> list[IncidentType]:
-        """Types an operator can report by hand (every type, hand-only ones first)."""
-        return sorted(self.types, key=lambda t: (t.topic is not None, t.priority, t.type_id))
+        """Types an operator reports by hand (alarm types are opened by their alarms)."""
+        hand = [t for t in self.types if t.topic is None]
+        return sorted(hand, key=lambda t: (t.priority, t.type_id))
 
 
 class LevelName(enum.StrEnum):
