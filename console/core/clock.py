@@ -79,6 +79,13 @@ class CompressedClock:
             self._anchor_real = real
             self._factor = factor
 
+    def skip(self, seconds: float) -> None:
+        """Move simulated time forward by ``seconds`` at once (skipping a quiet stretch)."""
+        if seconds < 0:
+            raise ValueError("a clock cannot go backwards")
+        with self._lock:
+            self._anchor_sim += seconds
+
     def now(self) -> float:
         """Current simulated time."""
         with self._lock:

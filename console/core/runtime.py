@@ -20,8 +20,11 @@ from console.core.incidents.rules import load_incident_rules
 from console.core.incidents.service import IncidentService
 from console.core.paths import city_dir
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
+from console.core.sim.responders import SimulatedResponders
 from console.core.storage.engine import Database, open_database
+from console.core.units.board import UnitBoard
 from console.core.units.divisions import division_info_for
+from console.core.units.plan import UnitPlan, load_unit_plan
 from console.core.units.registry import UnitRegistry
 
 log = logging.getLogger(__name__)
@@ -50,14 +53,31 @@ class ConsoleCore:
     incidents: IncidentService
     intake: IncidentIntake
     simulation: SimulationSource
+    units: UnitRegistry
+    plan: UnitPlan
+    board: UnitBoard
+    responders: SimulatedResponders | None
 
     def start(self) -> None:
         """Start the sources."""
         self.simulation.start()
 
+    def step_automatic(self) -> None:
+        """One step of what runs by itself: simulated crews, then the automatic case rules.
+
+        Called on the GUI thread (about once a second of wall time); every
+        change goes through the case service, audited.
+        """
+        if self.responders is not None:
+            self.responders.step(self.clock.now())
+        self.incidents.run_automatic()
+
     def stop(self) -> None:
         """Stop the sources, close subscriptions and the database (idempotent)."""
         self.simulation.stop()
+        if self.responders is not None:
+            self.responders.close()
+        self.board.close()
         self.intake.close()
         self.database.close()
 
@@ -82,14 +102,22 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     log.info("database: %s (schema %s)", database.describe(), database.schema_version)
 
     rules = load_incident_rules(directory / "incident_types.json")
+    plan = load_unit_plan(city, directory)
     units = UnitRegistry(
-        [], division_info_for(city), rules.office_suffix, rules.office_suffix_zh
+        plan.units, division_info_for(city), rules.office_suffix, rules.office_suffix_zh
     )
-    incidents = IncidentService(
-        database, bus, clock, city.lookup, rules, units, functools.partial(division_name, city)
-    )
+    name_of = functools.partial(division_name, city)
+    incidents = IncidentService(database, bus, clock, city.lookup, rules, units, name_of)
     intake = IncidentIntake(incidents)
     intake.attach(bus)
+    open_cases = incidents.list_open()
+    timezone = str(city.config.get("timezone", "Asia/Shanghai"))
+    board = UnitBoard(units, clock, incidents.get, plan.shifts, timezone, name_of)
+    board.attach(bus)
+    board.load(open_cases)
+    responders = SimulatedResponders(incidents, board, bus, seed=options.seed)
+    responders.attach()
+    responders.load(open_cases)
     config = simulation_config(
         directory,
         city.boundary,
@@ -102,4 +130,6 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     )
     stepper = CitySimulation(config, start=options.start)
     simulation = SimulationSource(stepper, bus, clock, bbox=city.bbox)
-    return ConsoleCore(city, bus, clock, database, incidents, intake, simulation)
+    return ConsoleCore(
+        city, bus, clock, database, incidents, intake, simulation, units, plan, board, responders
+    )

@@ -33,3 +33,38 @@ def test_core_runs_the_simulation_into_the_bus_and_stops(tmp_path: Path) -> None
         handle.close()
         core.stop()
         core.stop()  # idempotent
+
+
+def test_crews_and_automatic_rules_run_in_the_assembled_core(tmp_path: Path) -> None:
+    """A dispatched case is signed for by its simulated crew; a late one is alerted."""
+    options = CoreOptions(database_url=f"sqlite:///{tmp_path / 'c.db'}", start=1_795_000_000.0)
+    core = build_core(options)
+    try:
+        service = core.incidents
+        lon, lat = 117.3655, 32.9390  # central Bengbu
+        path = core.city.lookup(lon, lat)
+        assert path is not None
+        case = service.report("road_accident", lon, lat, "两车追尾", "op-li")
+        late = service.report("flooding", lon, lat, "地下通道积水", "op-li")
+        assert len(core.units) > 9_000
+        service.accept(case.id, "op-li")
+        service.act(case.id, "open", "op-li")
+        (police, *_) = [u for u in core.units.based_in(path.county) if u.kind == "traffic_police"]
+        service.dispatch(case.id, police.unit_id, "op-li")
+        core.bus.drain()
+        assert core.board.status_of(police.unit_id) == "assigned"
+        for _ in range(40):
+            core.clock.skip(30.0)
+            core.step_automatic()
+            core.bus.drain()
+            current = service.get(case.id)
+            assert current is not None
+            if current.signed_at is not None:
+                break
+        assert current.signed_at is not None, "the crew signs for its case"
+        core.clock.skip(3 * 60.0)
+        core.step_automatic()
+        alerted = service.get(late.id)
+        assert alerted is not None and alerted.alert_count == 1
+    finally:
+        core.stop()

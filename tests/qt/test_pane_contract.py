@@ -20,17 +20,17 @@ from console.core.incidents import IncidentService
 from console.qt.map.layers import MapLayers
 from console.qt.panes.base import Pane
 from console.qt.panes.incident_queue import IncidentQueuePane
+from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
 from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
-from tests.qt.conftest import NAMES
+from tests.support.cases import name_of
 
 PaneFactory = Callable[[IncidentService, ManualClock], Pane]
 
 FACTORIES: dict[str, PaneFactory] = {
-    "incident_queue": lambda service, clock: IncidentQueuePane(
-        service, clock, "op", lambda c: NAMES.get(c, c)
-    ),
+    "incident_queue": lambda service, clock: IncidentQueuePane(service, clock, name_of),
+    "kpi": lambda service, clock: KpiPane(service.db, clock, "Asia/Shanghai"),
     "live_charts": lambda service, clock: LiveChartsPane({"b1": "Bridge one"}),
     "quarantine": lambda service, clock: QuarantinePane(),
     "map": lambda service, clock: MapPane(MapLayers(center=(117.38, 32.93))),
