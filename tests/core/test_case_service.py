@@ -126,7 +126,7 @@ def test_hand_report_needs_a_known_type_and_a_description(service: IncidentServi
         service.report("road_accident", 117.37, 32.93, "  ", "op")
     with pytest.raises(IncidentError, match="there is no case type 'meteor'"):
         service.report("meteor", 117.37, 32.93, "x", "op")
-    with pytest.raises(IncidentError, match="'theft_ebike' are opened by alarm.theft alarms"):
+    with pytest.raises(IncidentError, match=r"'theft_ebike' are opened by alarm\.theft alarms"):
         service.report("theft_ebike", 117.37, 32.93, "stolen", "op")
 
 
