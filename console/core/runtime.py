@@ -15,6 +15,7 @@ from console.core.bus import EventBus
 from console.core.city.city import City
 from console.core.city.loader import load_city
 from console.core.clock import CompressedClock
+from console.core.incidents.automatic import AutomaticRules
 from console.core.incidents.book import IncidentIntake
 from console.core.incidents.rules import load_incident_rules
 from console.core.incidents.service import IncidentService
@@ -57,6 +58,7 @@ class ConsoleCore:
     plan: UnitPlan
     board: UnitBoard
     responders: SimulatedResponders | None
+    automatic: AutomaticRules
 
     def start(self) -> None:
         """Start the sources."""
@@ -70,20 +72,31 @@ class ConsoleCore:
         """
         if self.responders is not None:
             self.responders.step(self.clock.now())
-        self.incidents.run_automatic()
+        self.automatic.step()
 
     def stop(self) -> None:
         """Stop the sources, close subscriptions and the database (idempotent)."""
         self.simulation.stop()
         if self.responders is not None:
             self.responders.close()
+        self.automatic.close()
         self.board.close()
         self.intake.close()
         self.database.close()
 
+    @property
+    def timezone(self) -> str:
+        """The city's time zone name (e.g. ``Asia/Shanghai``)."""
+        return city_timezone(self.city)
+
     def name_of(self, code: str) -> str:
         """Display name of a division code (the code itself if unknown)."""
         return division_name(self.city, code)
+
+
+def city_timezone(city: City) -> str:
+    """The time zone the city's clocks are read in (``timezone`` in city.json; UTC if unset)."""
+    return str(city.config.get("timezone", "UTC"))
 
 
 def division_name(city: City, code: str) -> str:
@@ -111,13 +124,15 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     intake = IncidentIntake(incidents)
     intake.attach(bus)
     open_cases = incidents.list_open()
-    timezone = str(city.config.get("timezone", "Asia/Shanghai"))
-    board = UnitBoard(units, clock, incidents.get, plan.shifts, timezone, name_of)
+    board = UnitBoard(units, clock, incidents.get, plan.shifts, city_timezone(city), name_of)
     board.attach(bus)
     board.load(open_cases)
     responders = SimulatedResponders(incidents, board, bus, seed=options.seed)
     responders.attach()
     responders.load(open_cases)
+    automatic = AutomaticRules(incidents)
+    automatic.attach(bus)
+    automatic.load(open_cases)
     config = simulation_config(
         directory,
         city.boundary,
@@ -131,5 +146,16 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     stepper = CitySimulation(config, start=options.start)
     simulation = SimulationSource(stepper, bus, clock, bbox=city.bbox)
     return ConsoleCore(
-        city, bus, clock, database, incidents, intake, simulation, units, plan, board, responders
+        city,
+        bus,
+        clock,
+        database,
+        incidents,
+        intake,
+        simulation,
+        units,
+        plan,
+        board,
+        responders,
+        automatic,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QMessageLogContext,
@@ -17,13 +18,18 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
+from console.core.incidents.model import Incident
 from console.core.paths import user_data_dir
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
+from console.core.units.model import Recommendation
+from console.core.units.recommend import recommend_units
+from console.qt.case_wiring import install_case_workflow
 from console.qt.city_layers import map_layers_from_city
 from console.qt.frame_tick import FrameTick
 from console.qt.incident_markers import IncidentMarkers
 from console.qt.main_window import MainWindow
 from console.qt.panes.incident_queue import IncidentQueuePane
+from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
 from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
@@ -66,24 +72,46 @@ def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
     )
     frame_tick.setParent(window)
     map_pane = MapPane(map_layers_from_city(core.city))
-    queue = IncidentQueuePane(core.incidents, core.clock, operator, core.name_of)
+    queue = IncidentQueuePane(core.incidents, core.clock, core.name_of)
     charts = LiveChartsPane({b.bridge_id: b.name_en for b in core.city.bridges})
     quarantine = QuarantinePane()
+    kpi = KpiPane(core.database, core.clock, core.timezone)
     window.add_pane(map_pane)
     window.add_pane(queue)
     window.add_pane(quarantine)
     window.add_pane(charts)
+    window.add_pane(kpi)
+
+    def recommend(case: Incident) -> list[Recommendation]:
+        incident_type = core.incidents.type_of(case)
+        return recommend_units(case, incident_type, core.units, core.board, limit=9)
+
+    workflow = install_case_workflow(
+        window,
+        core.incidents,
+        queue,
+        operator,
+        recommend,
+        core.city.geometry,
+        city_centre=core.city.center,
+        tz=ZoneInfo(core.timezone),
+    )
+    detail = workflow.detail
     docks = window.docks
     window.splitDockWidget(docks[map_pane.PANE_ID], docks[queue.PANE_ID], Qt.Orientation.Horizontal)
+    window.splitDockWidget(docks[queue.PANE_ID], docks[detail.PANE_ID], Qt.Orientation.Horizontal)
     window.splitDockWidget(docks[queue.PANE_ID], docks[charts.PANE_ID], Qt.Orientation.Vertical)
     window.tabify([queue.PANE_ID, quarantine.PANE_ID])
+    window.tabify([charts.PANE_ID, kpi.PANE_ID])
     window.resizeDocks(
-        [docks[map_pane.PANE_ID], docks[queue.PANE_ID]], [980, 700], Qt.Orientation.Horizontal
+        [docks[map_pane.PANE_ID], docks[queue.PANE_ID], docks[detail.PANE_ID]],
+        [760, 820, 420],
+        Qt.Orientation.Horizontal,
     )
     markers = IncidentMarkers(core.incidents, map_pane)
     markers.setParent(window)
     markers.attach(core.bus)
-    queue.sig_incident_selected.connect(markers.focus)
+    queue.sig_case_selected.connect(markers.focus)
 
     status = ConsoleStatusBar(
         core.bus,
@@ -97,10 +125,19 @@ def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
     timer = QTimer(window)
     timer.setInterval(1000)
     timer.timeout.connect(status.update_figures)
+    timer.timeout.connect(lambda: _step_automatic(core))
     timer.start()
     window.restore_layout()
     frame_tick.start()
     return window
+
+
+def _step_automatic(core: ConsoleCore) -> None:
+    """Simulated crews and automatic case rules, once a second; a failure is logged, not fatal."""
+    try:
+        core.step_automatic()
+    except Exception:
+        log.exception("automatic case step failed; it is tried again in a second")
 
 
 def run_console(args: argparse.Namespace, options: CoreOptions) -> int:

@@ -1,100 +1,194 @@
-"""Qt table model over the open incidents; the stored incidents stay the truth."""
+"""Qt table model over the case index and the rows of the current query.
+
+The :class:`~console.core.incidents.case_index.CaseIndex` holds the cases and
+answers queries; this model only shows the rows it is given and formats the
+cells the view asks for (the visible ones). Clicking a header asks for a new
+sort through :attr:`IncidentTableModel.sig_sort_requested`; the clocks move by
+repainting their two columns, never by resetting the model.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from console.core.city.model import Level
 from console.core.clock import Clock
-from console.core.incidents.model import Incident
+from console.core.incidents.case_index import CaseIndex, SortKey
+from console.core.incidents.clocks import (
+    CaseClock,
+    ClockColour,
+    citizen_clock,
+    department_clock,
+    format_duration,
+)
+from console.core.incidents.model import Incident, IncidentStatus
 
-COLUMNS = ("Pri", "Status", "Age", "Type", "Incident", "Place (level path)", "Responsible")
-COL_PRIORITY, COL_STATUS, COL_AGE, COL_TYPE, COL_TITLE, COL_PLACE, COL_RESPONSIBLE = range(7)
+COLUMNS = (
+    "Pri",
+    "State",
+    "Citizen clock",
+    "Dept clock",
+    "Type",
+    "Case",
+    "Level path",
+    "Responsible",
+    "Bounces",
+    "Handler",
+)
+(
+    COL_PRIORITY,
+    COL_STATE,
+    COL_CITIZEN,
+    COL_DEPARTMENT,
+    COL_TYPE,
+    COL_TITLE,
+    COL_PATH,
+    COL_RESPONSIBLE,
+    COL_BOUNCES,
+    COL_HANDLER,
+) = range(len(COLUMNS))
+SORT_KEYS = (
+    SortKey.PRIORITY,
+    SortKey.STATE,
+    SortKey.CITIZEN_CLOCK,
+    SortKey.DEPARTMENT_CLOCK,
+    SortKey.TYPE,
+    SortKey.TITLE,
+    SortKey.LEVEL_PATH,
+    SortKey.RESPONSIBLE,
+    SortKey.BOUNCES,
+    SortKey.HANDLER,
+)
+"""The sort key behind each column's header."""
 
-PRIORITY_COLOURS = {1: "#e5484d", 2: "#f18f3b", 3: "#e2c541", 4: "#5b9bd5"}
-STATUS_COLOURS = {
-    "new": "#ff6b6b",
-    "acknowledged": "#f5c04a",
-    "dispatched": "#4cc38a",
-    "closed": "#7d8590",
+PRIORITY_COLOURS = {1: "#ff6369", 2: "#f59e0b", 3: "#e2c541", 4: "#5b9bd5"}
+STATE_COLOURS = {
+    IncidentStatus.REPORTED: "#ff7b72",
+    IncidentStatus.ACCEPTED: "#f0b72f",
+    IncidentStatus.OPENED: "#e3b341",
+    IncidentStatus.DISPATCHED: "#58a6ff",
+    IncidentStatus.SIGNED: "#79c0ff",
+    IncidentStatus.IN_HAND: "#a371f7",
+    IncidentStatus.HANDLED: "#3fb950",
+    IncidentStatus.VERIFIED: "#56d364",
+    IncidentStatus.PENDING: "#d2a8ff",
+    IncidentStatus.CLOSED: "#6e7681",
+    IncidentStatus.REJECTED: "#6e7681",
+    IncidentStatus.MERGED: "#6e7681",
 }
-AMBER = QColor("#f5a524")
-RED = QColor("#ff4d4f")
+UNKNOWN_COLOUR = "#9aa4b2"
+DIM_TEXT = QColor("#6e7681")
+CLOCK_BACKGROUNDS = {ClockColour.AMBER: QColor("#7a5200"), ClockColour.RED: QColor("#8e1b24")}
+CLOCK_TEXT = {ClockColour.AMBER: QColor("#ffe2a0"), ClockColour.RED: QColor("#ffd9d9")}
+BOUNCE_COLOUR = QColor("#f59e0b")
+LEVEL_SHORT = {
+    Level.CITY: "City",
+    Level.COUNTY: "County",
+    Level.STREET: "Street",
+    Level.COMMUNITY: "Community",
+    Level.GRID: "Grid",
+}
+NO_VALUE = "—"
+OUTSIDE_CITY = "outside city"
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+Rows = npt.NDArray[np.int64]
 
 
-def format_age(seconds: float) -> str:
-    """Elapsed time as h:mm:ss (or m:ss under an hour)."""
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+def type_label(type_id: str) -> str:
+    """A case type id as shown in the table (``theft_ebike`` → ``Theft ebike``)."""
+    text = str(type_id).replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else "?"
+
+
+def state_text(status: object) -> str:
+    """A state as shown (its label, or the raw value for an unknown state)."""
+    return status.label if isinstance(status, IncidentStatus) else str(status)
 
 
 class IncidentTableModel(QAbstractTableModel):
-    """Rows of incidents keyed by id; updated in place as incidents change."""
+    """The rows of the current queue query; every cell is computed when painted."""
+
+    # ---- Signals
+
+    sig_sort_requested = Signal(object, bool)
+    """A header was clicked: sort by this SortKey, descending or not."""
 
     def __init__(
         self,
+        index: CaseIndex,
         clock: Clock,
-        place_of: Callable[[Incident], str],
+        name_of: Callable[[str], str],
+        warn_fraction: float = 0.8,
     ) -> None:
         super().__init__()
+        self._index = index
         self._clock = clock
-        self._place_of = place_of
-        self._rows: list[Incident] = []
-        self._row_of: dict[int, int] = {}
-        self._places: dict[int, str] = {}
+        self._name_of = name_of
+        self._warn = warn_fraction
+        self._rows: Rows = np.zeros(0, dtype=np.int64)
+        self._paths: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._cells: dict[int, list[tuple[str, QBrush | None, QBrush | None]]] = {}
 
     # ---- Public API
 
-    def incident_at(self, row: int) -> Incident | None:
-        """The incident shown in ``row``."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+    @property
+    def rows(self) -> Rows:
+        """Index rows shown, top to bottom."""
+        return self._rows
 
-    def row_of(self, incident_id: int) -> int | None:
-        """The row showing ``incident_id``, if any."""
-        return self._row_of.get(incident_id)
-
-    def reset(self, incidents: Iterable[Incident]) -> None:
-        """Replace every row."""
+    def set_rows(self, rows: Rows) -> bool:
+        """Show ``rows`` (index positions); False if they are the rows already shown."""
+        if len(rows) == len(self._rows) and np.array_equal(rows, self._rows):
+            self.refresh_cells()
+            return False
         self.beginResetModel()
-        self._rows = list(incidents)
-        self._reindex()
+        self._rows = rows
+        self._cells.clear()
         self.endResetModel()
+        return True
 
-    def upsert(self, incident: Incident, keep: bool) -> None:
-        """Insert or update ``incident``; ``keep=False`` removes its row."""
-        row = self._row_of.get(incident.id)
-        if row is None:
-            if not keep:
-                return
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-            self._rows.append(incident)
-            self._reindex()
-            self.endInsertRows()
-        elif keep:
-            self._rows[row] = incident
-            self._places.pop(incident.id, None)
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-        else:
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self._rows[row]
-            self._reindex()
-            self.endRemoveRows()
+    def case_at(self, row: int) -> Incident | None:
+        """The case shown in view row ``row``."""
+        if not 0 <= row < len(self._rows):
+            return None
+        return self._index.case_at(int(self._rows[row]))
+
+    def row_of(self, case_id: int) -> int | None:
+        """The view row showing case ``case_id``, if it is shown."""
+        position = self._index.row_of(case_id)
+        if position is None:
+            return None
+        found = np.flatnonzero(self._rows == position)
+        return int(found[0]) if len(found) else None
+
+    def refresh_cells(self) -> None:
+        """Repaint every cell (after cases changed in place)."""
+        self._cells.clear()
+        if len(self._rows):
+            last = self.index(len(self._rows) - 1, len(COLUMNS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def tick_clocks(self) -> None:
-        """Repaint the age column (the clocks move even when nothing changes)."""
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, COL_AGE),
-                self.index(len(self._rows) - 1, COL_AGE),
-                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole],
-            )
+        """Repaint the two clock columns (the clocks move even when nothing changes)."""
+        self._cells.clear()
+        if len(self._rows):
+            bottom = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, COL_CITIZEN), self.index(bottom, COL_DEPARTMENT))
 
     # ---- Qt model interface
 
@@ -107,78 +201,213 @@ class IncidentTableModel(QAbstractTableModel):
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _HEADER_TIPS[section]
         return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Ask for the rows sorted by ``column`` (the pane re-queries the index)."""
+        if 0 <= column < len(COLUMNS):
+            descending = order == Qt.SortOrder.DescendingOrder
+            self.sig_sort_requested.emit(SORT_KEYS[column], descending)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        incident = self.incident_at(index.row())
-        if incident is None:
-            return None
+        slot = _PAINT_ROLES.get(role)
+        if slot is None:
+            return self._other_data(index, role)
+        row = self._row_cells(index.row())
+        return None if row is None else row[index.column()][slot]
+
+    def _other_data(self, index: AnyIndex, role: int) -> Any:
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(incident, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _CENTRE if column in _CENTRED else None
+        if role == Qt.ItemDataRole.FontRole:
+            return _BOLD if column in (COL_PRIORITY, COL_STATE) else None
+        if role not in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole):
+            return None
+        case = self.case_at(index.row())
+        if case is None:
+            return None
         if role == Qt.ItemDataRole.UserRole:
-            return self._sort_key(incident, column)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(incident, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_PRIORITY, COL_AGE):
-            return Qt.AlignmentFlag.AlignCenter
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == COL_PLACE:
-                return self._place(incident)
-            if column == COL_TITLE:
-                return f"{incident.title}\n{incident.title_en}"
-        return None
+            return case.id
+        try:
+            return self._tooltip(case, column)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+            return None
 
-    # ---- Cell contents
+    def _row_cells(self, row: int) -> list[tuple[str, QBrush | None, QBrush | None]] | None:
+        """Display text, foreground and background of every cell of ``row`` (cached until
+        the rows, the cases or the clocks change)."""
+        cells = self._cells.get(row)
+        if cells is not None:
+            return cells
+        case = self.case_at(row)
+        if case is None:
+            return None
+        cells = []
+        for column in range(len(COLUMNS)):
+            try:
+                cells.append(
+                    (
+                        self._display(case, column),
+                        self._foreground(case, column),
+                        self._background(case, column),
+                    )
+                )
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+                cells.append(("?", None, None))
+        if len(self._cells) > _CACHE_ROWS:
+            self._cells.clear()
+        self._cells[row] = cells
+        return cells
 
-    def _age_seconds(self, incident: Incident) -> float:
-        end = incident.closed_at if incident.closed_at is not None else self._clock.now()
-        return end - incident.reported_at
+    # ---- Cells
 
-    def _place(self, incident: Incident) -> str:
-        place = self._places.get(incident.id)
-        if place is None:
-            place = self._places[incident.id] = self._place_of(incident)
-        return place
+    def clock_colour(self, case: Incident, column: int) -> ClockColour:
+        """The colour of the citizen (or department) clock of ``case`` now."""
+        clock = self._clock_of(case, column)
+        if clock is None:
+            return ClockColour.IDLE
+        return clock.colour(self._clock.now(), self._warn)
 
-    def _display(self, incident: Incident, column: int) -> str:
+    def _clock_of(self, case: Incident, column: int) -> CaseClock | None:
+        return citizen_clock(case) if column == COL_CITIZEN else department_clock(case)
+
+    def _display(self, case: Incident, column: int) -> str:
         if column == COL_PRIORITY:
-            return f"P{incident.priority}"
+            return f"P{case.priority}"
+        if column == COL_STATE:
+            return state_text(case.status)
+        if column in (COL_CITIZEN, COL_DEPARTMENT):
+            clock = self._clock_of(case, column)
+            return NO_VALUE if clock is None else format_duration(clock.elapsed(self._clock.now()))
         if column == COL_TYPE:
-            return incident.incident_type.replace("_", " ")
+            return type_label(case.incident_type)
         if column == COL_TITLE:
-            return incident.title
-        if column == COL_PLACE:
-            return self._place(incident)
-        if column == COL_STATUS:
-            return str(incident.status)
+            return case.title or case.title_en
+        if column == COL_PATH:
+            return self._path(case)[0]
         if column == COL_RESPONSIBLE:
-            return incident.responsible_unit or "-"
-        return format_age(self._age_seconds(incident))
+            level = LEVEL_SHORT.get(case.responsible_level, str(case.responsible_level))
+            return f"{case.responsible_unit} · {level}"
+        if column == COL_BOUNCES:
+            return f"↩ {case.bounce_count}" if case.bounce_count > 0 else ""
+        return case.handler or NO_VALUE
 
-    def _sort_key(self, incident: Incident, column: int) -> Any:
-        if column == COL_PRIORITY:
-            return (incident.priority, -incident.reported_at)
-        if column == COL_AGE:
-            return self._age_seconds(incident)
-        return self._display(incident, column)
+    def _background(self, case: Incident, column: int) -> QBrush | None:
+        if column not in (COL_CITIZEN, COL_DEPARTMENT):
+            return None
+        return _BACKGROUND_BRUSHES.get(self.clock_colour(case, column))
 
-    def _foreground(self, incident: Incident, column: int) -> QBrush | None:
+    def _foreground(self, case: Incident, column: int) -> QBrush | None:
         if column == COL_PRIORITY:
-            return QBrush(QColor(PRIORITY_COLOURS.get(incident.priority, "#cccccc")))
-        if column == COL_STATUS:
-            return QBrush(QColor(STATUS_COLOURS.get(incident.status, "#cccccc")))
-        if column == COL_AGE:
-            allowed = incident.due_at - incident.reported_at
-            if allowed > 0:
-                used = self._age_seconds(incident) / allowed
-                if used >= 1.0:
-                    return QBrush(RED)
-                if used >= 0.8:
-                    return QBrush(AMBER)
+            return QBrush(QColor(PRIORITY_COLOURS.get(case.priority, UNKNOWN_COLOUR)))
+        if column == COL_STATE:
+            return QBrush(QColor(STATE_COLOURS.get(case.status, UNKNOWN_COLOUR)))
+        if column in (COL_CITIZEN, COL_DEPARTMENT):
+            colour = self.clock_colour(case, column)
+            if colour is ClockColour.IDLE:
+                return QBrush(DIM_TEXT)
+            text = CLOCK_TEXT.get(colour)
+            return QBrush(text) if text is not None else None
+        if column == COL_BOUNCES:
+            return QBrush(BOUNCE_COLOUR)
+        if column == COL_HANDLER and not case.handler:
+            return QBrush(DIM_TEXT)
+        if column == COL_PATH and case.path is None:
+            return QBrush(DIM_TEXT)
         return None
 
-    def _reindex(self) -> None:
-        self._row_of = {incident.id: row for row, incident in enumerate(self._rows)}
+    def _tooltip(self, case: Incident, column: int) -> str | None:
+        if column in (COL_CITIZEN, COL_DEPARTMENT):
+            clock = self._clock_of(case, column)
+            name = "Citizen clock" if column == COL_CITIZEN else "Department clock"
+            if clock is None:
+                return f"{name}: starts when the responsible unit signs for the case"
+            now = self._clock.now()
+            left = clock.remaining(now)
+            due = f"{format_duration(left)} left" if left >= 0 else "overdue"
+            return (
+                f"{name}: {format_duration(clock.elapsed(now))} of "
+                f"{format_duration(clock.limit_s)} ({due})"
+            )
+        if column == COL_TITLE:
+            return f"#{case.id}  {case.title}\n{case.title_en}"
+        if column == COL_PATH:
+            return self._path(case)[1]
+        if column == COL_BOUNCES and case.bounce_count > 0:
+            return f"Returned by a unit {case.bounce_count} time(s)"
+        if column == COL_RESPONSIBLE:
+            return f"{case.responsible_unit} ({case.responsible_unit_id})"
+        return None
+
+    def _path(self, case: Incident) -> tuple[str, str]:
+        """The level path shown (county › street › community) and its full form."""
+        if case.path is None:
+            return OUTSIDE_CITY, "Outside the city: handled by the city command office"
+        chain = case.path.chain()
+        shown = self._paths.get(chain)
+        if shown is None:
+            names = [self._name_of(code) for code in reversed(chain)]
+            shown = self._paths[chain] = (" › ".join(names[1:4]), " › ".join(names))
+        return shown
+
+
+_CENTRED = frozenset({COL_PRIORITY, COL_CITIZEN, COL_DEPARTMENT, COL_BOUNCES})
+_CENTRE = Qt.AlignmentFlag.AlignCenter
+_BOLD = QFont()
+_BOLD.setBold(True)
+_PAINT_ROLES = {
+    Qt.ItemDataRole.DisplayRole: 0,
+    Qt.ItemDataRole.ForegroundRole: 1,
+    Qt.ItemDataRole.BackgroundRole: 2,
+}
+"""Roles read on every paint, answered from the row cache: the slot in a cached cell."""
+_CACHE_ROWS = 2000
+_BACKGROUND_BRUSHES = {colour: QBrush(c) for colour, c in CLOCK_BACKGROUNDS.items()}
+_HEADER_TIPS = (
+    "Priority (1 most urgent)",
+    "State in the case loop",
+    "Time since the report, against the citizen's deadline",
+    "Time since the unit signed for the case, against the handling deadline",
+    "Case type",
+    "Case title",
+    "County › street › community responsible for the place",
+    "Unit now responsible, and its level",
+    "Times a unit returned the case",
+    "Who last handled the case",
+)
+
+
+class StateBadgeDelegate(QStyledItemDelegate):
+    """Paints the state cell as a coloured badge."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        brush = index.data(Qt.ItemDataRole.ForegroundRole)
+        if not text or not isinstance(brush, QBrush):
+            super().paint(painter, option, index)
+            return
+        if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[attr-defined]
+            painter.fillRect(option.rect, option.palette.highlight())  # type: ignore[attr-defined]
+        colour = brush.color()
+        rect = QRectF(option.rect).adjusted(4, 3, -4, -3)  # type: ignore[attr-defined]
+        font = QFont(option.font)  # type: ignore[attr-defined]
+        font.setBold(True)
+        font.setPointSizeF(max(6.0, font.pointSizeF() - 1))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fill = QColor(colour)
+        fill.setAlpha(48)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, 3, 3)
+        painter.setPen(colour)
+        painter.setFont(font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(text))
+        painter.restore()

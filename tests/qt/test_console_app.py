@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
+from console.core.storage.engine import head_revision
 from console.qt.console_app import build_window
 from console.qt.main_window import read_layout
 
@@ -36,7 +37,14 @@ def test_window_runs_the_simulation_end_to_end(
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()
-    assert set(window.docks) == {"map", "incident_queue", "quarantine", "live_charts"}
+    assert set(window.docks) == {
+        "map",
+        "incident_queue",
+        "quarantine",
+        "live_charts",
+        "kpi",
+        "case_detail",
+    }
     core.start()
     map_pane = window.panes["map"]
     qtbot.waitUntil(lambda: map_pane.vehicle_count > 50_000, timeout=60_000)
@@ -55,14 +63,14 @@ def test_layout_is_remembered(qtbot: QtBot, core: ConsoleCore, tmp_path: Path) -
     qtbot.addWidget(window)
     window.show()
     window.docks["live_charts"].setFloating(True)
-    window.panes["incident_queue"].status_filter.setCurrentText("Dispatched")
+    window.panes["incident_queue"].state_filter.setCurrentText("Dispatched")
     window.close()
 
     again = build_window(core, "op-1", profile)
     qtbot.addWidget(again)
     again.show()
     assert again.docks["live_charts"].isFloating()
-    assert again.panes["incident_queue"].status_filter.currentText() == "Dispatched"
+    assert again.panes["incident_queue"].state_filter.currentText() == "Dispatched"
     assert again.dockWidgetArea(again.docks["map"]) == Qt.DockWidgetArea.LeftDockWidgetArea
     again.close()
 
@@ -109,7 +117,7 @@ def test_run_for_with_screenshot_exits_zero_and_writes_a_png(tmp_path: Path) -> 
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with sqlite3.connect(db) as connection:
         (version,) = connection.execute("select version_num from alembic_version").fetchone()
-    assert version == "0001"
+    assert version == head_revision()
 
 
 def test_an_error_logged_during_a_timed_run_makes_it_fail(tmp_path: Path) -> None:

@@ -1,161 +1,329 @@
-"""The incident queue on a real bus and a real SQLite file: alarms in, actions stored."""
+"""The incident queue on a real bus and a real SQLite service: filters, sorts, clocks, selection."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from console.core.bus import EventBus
 from console.core.city.model import Level
 from console.core.clock import ManualClock
-from console.core.events import TheftAlarm, TwoWheelerKind
-from console.core.incidents import IncidentIntake, IncidentService
-from console.qt.incident_table_model import COL_AGE, COL_PLACE, COL_STATUS
+from console.core.events import Platform
+from console.core.incidents import Incident, IncidentService, IncidentStatus, Verb
+from console.core.incidents.clocks import ClockColour
+from console.qt.incident_table_model import (
+    CLOCK_BACKGROUNDS,
+    COL_BOUNCES,
+    COL_CITIZEN,
+    COL_DEPARTMENT,
+    COL_PATH,
+    COL_PRIORITY,
+    COL_RESPONSIBLE,
+    COL_STATE,
+    COL_TITLE,
+    COL_TYPE,
+)
 from console.qt.panes.incident_queue import IncidentQueuePane
-from tests.qt.conftest import NAMES
+from tests.support.cases import CENTRE, name_of
 
-
-def theft(clock: ManualClock, n: int) -> TheftAlarm:
-    return TheftAlarm(
-        clock.now(), f"theft-{n}", 100 + n, f"TAG{n:05d}", TwoWheelerKind.EBIKE, 117.38, 32.93
-    )
+S = IncidentStatus
+STREET_UNIT = "CM-340303001-01"
 
 
 @pytest.fixture
 def queue(
-    qtbot: QtBot,
-    service: IncidentService,
-    bus: EventBus,
-    clock: ManualClock,
-    intake: IncidentIntake,
+    qtbot: QtBot, service: IncidentService, bus: EventBus, clock: ManualClock
 ) -> Iterator[IncidentQueuePane]:
-    pane = IncidentQueuePane(service, clock, "operator-7", lambda c: NAMES.get(c, c))
+    pane = IncidentQueuePane(service, clock, name_of)
     qtbot.addWidget(pane)
+    pane.resize(1200, 500)
     pane.attach(bus)
     pane.show()
     yield pane
     pane.detach()
 
 
+def report(service: IncidentService, type_id: str, text: str, where=CENTRE) -> Incident:
+    return service.report(type_id, where[0], where[1], text, "operator-1")
+
+
 def tick(bus: EventBus, pane: IncidentQueuePane) -> None:
-    """What the frame tick does: drain (intake stores, posts changes), drain again, refresh."""
-    bus.drain()
+    """What the frame tick does: drain the bus, then refresh the pane."""
     bus.drain()
     pane.refresh()
 
 
-def cell(pane: IncidentQueuePane, row: int, column: int) -> str:
-    return str(pane.proxy.index(row, column).data())
+def cell(pane: IncidentQueuePane, row: int, column: int, role=Qt.ItemDataRole.DisplayRole):
+    return pane.model.index(row, column).data(role)
 
 
-def test_alarm_opens_an_incident_shown_with_its_level_path(
-    queue: IncidentQueuePane, bus: EventBus, clock: ManualClock
+def shown_ids(pane: IncidentQueuePane) -> list[int]:
+    return [pane.model.case_at(row).id for row in range(pane.model.rowCount())]  # type: ignore[union-attr]
+
+
+def to_in_hand(service: IncidentService, case: Incident) -> Incident:
+    for verb, params in (
+        (Verb.ACCEPT, {}),
+        (Verb.OPEN, {}),
+        (Verb.DISPATCH, {"unit_id": STREET_UNIT, "reason": "nearest"}),
+        (Verb.SIGN, {}),
+        (Verb.START, {}),
+    ):
+        case = service.act(case.id, verb, "handler-b", **params)
+    return case
+
+
+def test_cases_arrive_with_state_path_responsible_and_handler(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus
 ) -> None:
+    assert queue.model.rowCount() == 0
+    flood = report(service, "flooding", "水漫路面")
+    report(service, "lost_property", "钱包遗失", where=(10.0, 10.0))
     tick(bus, queue)
-    assert queue.proxy.rowCount() == 0
-    bus.post(theft(clock, 1))
-    tick(bus, queue)
-    assert queue.proxy.rowCount() == 1
-    assert cell(queue, 0, COL_STATUS) == "new"
-    assert cell(queue, 0, COL_PLACE) == "蚌山区 › 天桥街道 › 天桥社区 › 第1网格"
-    clock.advance(125)
-    queue.model.tick_clocks()
-    assert cell(queue, 0, COL_AGE) == "2:05"
+    assert shown_ids(queue)[0] == flood.id  # P1 first
+    assert cell(queue, 0, COL_PRIORITY) == "P1"
+    assert cell(queue, 0, COL_STATE) == "Reported"
+    assert cell(queue, 0, COL_TYPE) == "Flooding"
+    assert "水漫路面" in cell(queue, 0, COL_TITLE)
+    assert cell(queue, 0, COL_PATH) == "蚌山区 › 天桥街道 › 天桥社区"
+    assert cell(queue, 0, COL_RESPONSIBLE).endswith("· Street")
+    assert cell(queue, 0, COL_DEPARTMENT) == "—"
+    assert cell(queue, 1, COL_PATH) == "outside city"
+    assert cell(queue, 1, COL_RESPONSIBLE).endswith("· City")
+    assert "Reported <b>2</b>" in queue.summary.text()
 
 
-def test_acknowledge_dispatch_close_are_stored_and_audited(
-    queue: IncidentQueuePane, bus: EventBus, clock: ManualClock, service: IncidentService
+def test_every_filter_widget(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus
 ) -> None:
-    bus.post(theft(clock, 2))
+    flood = report(service, "flooding", "水漫路面")
+    light = report(service, "street_light_fault", "路灯不亮")
+    lost = report(service, "lost_property", "钱包遗失", where=(10.0, 10.0))
+    held = to_in_hand(service, report(service, "road_obstruction", "倒树挡路"))
     tick(bus, queue)
-    assert queue.select_incident(queue.model.incident_at(0).id)  # type: ignore[union-attr]
-    incident_id = queue.selected_incident().id  # type: ignore[union-attr]
+    assert set(shown_ids(queue)) == {flood.id, light.id, lost.id, held.id}
 
-    assert queue.acknowledge_selected()
-    # stored at once, shown only once the change comes back over the bus
-    assert service.get(incident_id).status == "acknowledged"  # type: ignore[union-attr]
-    assert cell(queue, 0, COL_STATUS) == "new"
+    queue.platform_filter.setCurrentIndex(queue.platform_filter.findData("public_utilities"))
+    assert shown_ids(queue) == [light.id]
+    queue.platform_filter.setCurrentIndex(0)
+    queue.level_filter.setCurrentIndex(queue.level_filter.findData(int(Level.CITY)))
+    assert shown_ids(queue) == [lost.id]
+    queue.level_filter.setCurrentIndex(0)
+    queue.jurisdiction_filter.setCurrentIndex(queue.jurisdiction_filter.findData("340303001"))
+    assert lost.id not in shown_ids(queue) and len(shown_ids(queue)) == 3
+    queue.jurisdiction_filter.setCurrentIndex(0)
+    queue.state_filter.setCurrentIndex(queue.state_filter.findData("in_hand"))
+    assert shown_ids(queue) == [held.id]
+    queue.state_filter.setCurrentIndex(queue.state_filter.findData("open"))
+    queue.search.setText("HANDLER-B")
+    assert shown_ids(queue) == [held.id]
+    queue.search.setText("钱包")
+    assert shown_ids(queue) == [lost.id]
+    queue.search.clear()
+    queue.overdue_button.setChecked(True)
+    assert shown_ids(queue) == []
+
+
+def test_jurisdiction_completion_lists_counties_and_streets(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus
+) -> None:
+    report(service, "flooding", "水漫路面")
     tick(bus, queue)
-    assert cell(queue, 0, COL_STATUS) == "acknowledged"
+    combo = queue.jurisdiction_filter
+    assert combo.findData("340303") > 0 and combo.findData("340303001") > 0
+    combo.lineEdit().setText("天桥街道")
+    combo.lineEdit().editingFinished.emit()
+    assert queue.case_filter.jurisdiction == "340303001"
 
-    assert queue.dispatch_selected(Level.STREET, "天桥街道 command office")
+
+def test_sorting_by_header_goes_through_the_index(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus, clock: ManualClock
+) -> None:
+    light = report(service, "street_light_fault", "路灯不亮")  # P4
+    clock.advance(10)
+    flood = report(service, "flooding", "水漫路面")  # P1
+    returned = to_in_hand(service, report(service, "road_obstruction", "落石"))
     tick(bus, queue)
-    assert cell(queue, 0, COL_STATUS) == "dispatched"
-    assert service.get(incident_id).responsible_unit == "天桥街道 command office"  # type: ignore[union-attr]
+    assert shown_ids(queue) == [flood.id, returned.id, light.id]
+    queue.table.sortByColumn(COL_PRIORITY, Qt.SortOrder.DescendingOrder)
+    assert shown_ids(queue) == [light.id, returned.id, flood.id]
+    queue.table.sortByColumn(COL_STATE, Qt.SortOrder.AscendingOrder)
+    assert shown_ids(queue)[-1] == returned.id  # in hand comes after reported
+    queue.table.sortByColumn(COL_DEPARTMENT, Qt.SortOrder.DescendingOrder)
+    assert shown_ids(queue)[0] == returned.id  # cases without a department clock stay last
+    assert queue.table.horizontalHeader().sortIndicatorSection() == COL_DEPARTMENT
 
-    assert queue.close_selected("bike recovered, owner informed")
+
+def test_clock_cells_turn_amber_then_red_at_the_boundaries(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus, clock: ManualClock
+) -> None:
+    flood = report(service, "flooding", "水漫路面")  # citizen limit 60 min, warn at 80 %
     tick(bus, queue)
-    assert service.get(incident_id).status == "closed"  # type: ignore[union-attr]
-    actions = [entry.action for entry in service.audit_trail(incident_id)]
-    assert actions == ["opened", "acknowledged", "dispatched", "closed"]
-    assert {entry.actor for entry in service.audit_trail(incident_id)[1:]} == {"operator-7"}
-    # closed incidents leave the default "Open" view
-    assert queue.proxy.rowCount() == 0
-    queue.status_filter.setCurrentText("All (incl. closed)")
-    assert queue.proxy.rowCount() == 1
+    background = Qt.ItemDataRole.BackgroundRole
+    amber = CLOCK_BACKGROUNDS[ClockColour.AMBER]
+    red = CLOCK_BACKGROUNDS[ClockColour.RED]
+    clock.advance(48 * 60 - 1)
+    queue.tick()
+    assert cell(queue, 0, COL_CITIZEN, background) is None
+    assert cell(queue, 0, COL_CITIZEN) == "47m"
+    clock.advance(1)
+    queue.tick()
+    assert cell(queue, 0, COL_CITIZEN, background).color() == amber
+    clock.advance(12 * 60)
+    queue.tick()
+    assert cell(queue, 0, COL_CITIZEN, background).color() == amber  # exactly at the deadline
+    clock.advance(1)
+    queue.tick()
+    assert cell(queue, 0, COL_CITIZEN, background).color() == red
+    assert "Overdue <b>1</b>" in queue.summary.text()
+    # the department clock only runs once signed, coloured the same way
+    held = to_in_hand(service, service.get(flood.id))  # type: ignore[arg-type]
+    tick(bus, queue)
+    assert cell(queue, 0, COL_DEPARTMENT) == "0s"
+    assert cell(queue, 0, COL_DEPARTMENT, background) is None
+    clock.advance(held.handle_due_at - clock.now() + 1)  # type: ignore[operator]
+    queue.tick()
+    assert cell(queue, 0, COL_DEPARTMENT, background).color() == red
 
 
-def test_refused_action_shows_a_clear_message_and_changes_nothing(
+def test_clock_ticks_repaint_without_resetting_the_model(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus, qtbot: QtBot
+) -> None:
+    report(service, "flooding", "水漫路面")
+    tick(bus, queue)
+    resets: list[int] = []
+    queue.model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(queue.model.dataChanged) as changed:
+        queue.tick()
+    assert changed.args[0].column() == COL_CITIZEN and changed.args[1].column() == COL_DEPARTMENT
+    assert resets == []
+
+
+def test_selection_signal_next_overdue_and_wrap(
     queue: IncidentQueuePane,
+    service: IncidentService,
     bus: EventBus,
     clock: ManualClock,
-    service: IncidentService,
     qtbot: QtBot,
 ) -> None:
-    bus.post(theft(clock, 3))
+    first = report(service, "flooding", "一")
+    second = report(service, "flooding", "二")
+    light = report(service, "street_light_fault", "三")
     tick(bus, queue)
-    queue.select_incident(queue.model.incident_at(0).id)  # type: ignore[union-attr]
-    incident_id = queue.selected_incident().id  # type: ignore[union-attr]
-    with qtbot.waitSignal(queue.sig_action_failed) as failure:
-        assert not queue.close_selected("done")  # a new incident cannot be closed
-    assert "new" in failure.args[0]
-    assert queue.message.isVisible()
-    assert service.get(incident_id).status == "new"  # type: ignore[union-attr]
-    assert [e.action for e in service.audit_trail(incident_id)] == ["opened"]
+    assert queue.select_next_overdue() is None
+    with qtbot.waitSignal(queue.sig_case_selected) as selected:
+        assert queue.select_case(light.id)
+    assert selected.args == [light.id] and queue.current_case_id() == light.id
+    clock.advance(61 * 60)  # both floods past their deadline, the light is not
+    queue.tick()
+    assert queue.select_next_overdue() == first.id  # wraps from the last row
+    assert queue.select_next_overdue() == second.id
+    assert queue.select_next_overdue() == first.id
+    with qtbot.waitSignal(queue.sig_case_selected) as cleared:
+        queue.search.setText("三")  # hides the selected case
+    assert cleared.args == [-1] and queue.current_case_id() is None
+    assert not queue.select_case(first.id)
 
 
-def test_dispatch_off_the_chain_is_refused(
-    queue: IncidentQueuePane, bus: EventBus, clock: ManualClock, service: IncidentService
+def test_selection_follows_the_case_when_rows_move(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus, qtbot: QtBot
 ) -> None:
-    bus.post(theft(clock, 4))
+    light = report(service, "street_light_fault", "路灯")
     tick(bus, queue)
-    queue.select_incident(queue.model.incident_at(0).id)  # type: ignore[union-attr]
-    assert not queue.dispatch_selected(Level.STREET, "340399001")
-    assert queue.message.isVisible()
+    queue.select_case(light.id)
+    report(service, "flooding", "水")  # sorts above the selected case
+    with qtbot.assertNotEmitted(queue.sig_case_selected):
+        tick(bus, queue)
+    rows = queue.table.selectionModel().selectedRows()
+    assert [queue.model.case_at(r.row()).id for r in rows] == [light.id]  # type: ignore[union-attr]
 
 
-def test_filter_and_sort(queue: IncidentQueuePane, bus: EventBus, clock: ManualClock) -> None:
-    for n in range(5):
-        bus.post(theft(clock, n + 10))
-        clock.advance(30)
-    tick(bus, queue)
-    assert queue.proxy.rowCount() == 5
-    queue.search.setText("TAG00012")
-    assert queue.proxy.rowCount() == 1
-    queue.search.clear()
-    queue.status_filter.setCurrentText("Acknowledged")
-    assert queue.proxy.rowCount() == 0
-
-
-def test_state_round_trips(queue: IncidentQueuePane) -> None:
-    queue.status_filter.setCurrentText("Dispatched")
-    queue.table.setColumnWidth(2, 333)
-    state = queue.save_state()
-    queue.status_filter.setCurrentText("Open")
-    queue.restore_state(state)
-    assert queue.status_filter.currentText() == "Dispatched"
-    assert queue.table.columnWidth(2) == 333
-
-
-def test_action_buttons_follow_the_stored_status(
-    queue: IncidentQueuePane, bus: EventBus, clock: ManualClock
+def test_local_change_shows_at_once_and_the_bus_echo_costs_no_requery(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus
 ) -> None:
-    bus.post(theft(clock, 30))
+    flood = report(service, "flooding", "水漫路面")
     tick(bus, queue)
-    queue.select_incident(queue.model.incident_at(0).id)  # type: ignore[union-attr]
-    assert queue.ack_button.isEnabled() and not queue.close_button.isEnabled()
-    assert queue.acknowledge_selected()
+    accepted = service.act(flood.id, Verb.ACCEPT, "operator-1")
+    queue.apply_local_change(accepted)
+    assert cell(queue, 0, COL_STATE) == "Accepted"
+    resets: list[int] = []
+    queue.model.modelReset.connect(lambda: resets.append(1))
+    queue.model.dataChanged.connect(lambda *a: resets.append(2))
+    tick(bus, queue)  # the IncidentChanged for the same version
+    assert resets == []
+    rejected = service.act(flood.id, Verb.REJECT, "x", grounds="invalid", reason="test")
+    tick(bus, queue)  # a newer version from elsewhere moves it out of the open view
+    assert rejected.id not in shown_ids(queue)
+
+
+def test_bounces_are_marked(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus
+) -> None:
+    case = report(service, "road_obstruction", "落石")
+    for verb, params in ((Verb.ACCEPT, {}), (Verb.OPEN, {})):
+        case = service.act(case.id, verb, "op", **params)
+    case = service.act(case.id, Verb.DISPATCH, "op", unit_id=STREET_UNIT, reason="x")
+    service.act(case.id, Verb.RETURN, "unit", reason="not ours")
     tick(bus, queue)
-    assert not queue.ack_button.isEnabled() and queue.close_button.isEnabled()
+    assert cell(queue, 0, COL_BOUNCES) == "↩ 1"
+
+
+def test_saved_filters_and_sort_round_trip(
+    queue: IncidentQueuePane,
+    service: IncidentService,
+    bus: EventBus,
+    clock: ManualClock,
+    qtbot: QtBot,
+) -> None:
+    report(service, "flooding", "水漫路面")
+    tick(bus, queue)
+    queue.platform_filter.setCurrentIndex(queue.platform_filter.findData("public_emergency"))
+    queue.level_filter.setCurrentIndex(queue.level_filter.findData(int(Level.STREET)))
+    queue.jurisdiction_filter.setCurrentIndex(queue.jurisdiction_filter.findData("340303"))
+    queue.state_filter.setCurrentIndex(queue.state_filter.findData("all"))
+    queue.overdue_button.setChecked(True)
+    queue.search.setText("水")
+    queue.table.sortByColumn(COL_TITLE, Qt.SortOrder.DescendingOrder)
+    state = json.loads(json.dumps(queue.save_state()))
+    other = IncidentQueuePane(service, clock, name_of)
+    qtbot.addWidget(other)
+    other.restore_state(state)
+    other.refresh()
+    assert other.save_state() == state
+    f = other.case_filter
+    assert f.platforms == {Platform.PUBLIC_EMERGENCY} and f.levels == {Level.STREET}
+    assert f.jurisdiction == "340303" and f.overdue_only and f.text == "水"
+    assert len(f.states) == len(IncidentStatus)
+    assert other.table.horizontalHeader().sortIndicatorSection() == COL_TITLE
+    other.restore_state({"platform": 3, "states": "nonsense", "sort": "nope", "columns": "x"})
+
+
+def test_a_malformed_or_unknown_type_case_does_not_crash(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus
+) -> None:
+    flood = report(service, "flooding", "水漫路面")
+    tick(bus, queue)
+    odd = dataclasses.replace(
+        flood,
+        version=flood.version + 1,
+        incident_type="no_such_type",
+        platform="bogus",  # type: ignore[arg-type]
+        priority=9,
+        path=None,
+        handler=None,
+    )
+    queue.apply_local_change(odd)
+    assert cell(queue, 0, COL_TYPE) == "No such type"
+    assert cell(queue, 0, COL_PRIORITY) == "P9"
+    weird = dataclasses.replace(odd, version=odd.version + 1, status="weird")  # type: ignore[arg-type]
+    queue.apply_local_change(weird)
+    queue.state_filter.setCurrentIndex(queue.state_filter.findData("all"))
+    for column in range(queue.model.columnCount()):
+        cell(queue, 0, column)
+        cell(queue, 0, column, Qt.ItemDataRole.ToolTipRole)
+    queue.table.grab()

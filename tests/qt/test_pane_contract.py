@@ -19,6 +19,7 @@ from console.core.events import BridgeReading, VehicleBatch
 from console.core.incidents import IncidentService
 from console.qt.map.layers import MapLayers
 from console.qt.panes.base import Pane
+from console.qt.panes.case_detail import CaseDetailPane
 from console.qt.panes.incident_queue import IncidentQueuePane
 from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
@@ -31,6 +32,7 @@ PaneFactory = Callable[[IncidentService, ManualClock], Pane]
 FACTORIES: dict[str, PaneFactory] = {
     "incident_queue": lambda service, clock: IncidentQueuePane(service, clock, name_of),
     "kpi": lambda service, clock: KpiPane(service.db, clock, "Asia/Shanghai"),
+    "case_detail": lambda service, clock: CaseDetailPane(service, "op"),
     "live_charts": lambda service, clock: LiveChartsPane({"b1": "Bridge one"}),
     "quarantine": lambda service, clock: QuarantinePane(),
     "map": lambda service, clock: MapPane(MapLayers(center=(117.38, 32.93))),

@@ -228,21 +228,31 @@ class IncidentService:
     # ---- Automatic rules
 
     def run_automatic(self) -> list[Incident]:
-        """Apply every automatic step due now (supervisor alerts, escalations), audited.
+        """Apply every automatic step due now to every open case (a full scan).
 
-        A case changed meanwhile by someone else is left for the next run.
+        The running console uses :class:`AutomaticRules`, which only looks at
+        cases whose next rule is due; this scan is its reference.
+        """
+        changed: list[Incident] = []
+        for case in self.list_open():
+            changed.extend(self.apply_due_steps(case))
+        return changed
+
+    def apply_due_steps(self, case: Incident) -> list[Incident]:
+        """Apply the automatic steps due now for ``case`` (supervisor alerts, escalations).
+
+        Each step is its own audited transaction by the actor ``system``; a case
+        changed meanwhile by someone else is left for the next look.
         """
         now = self.clock.now()
         changed: list[Incident] = []
-        for case in self.list_open():
-            steps = due_steps(case, self.type_of(case), self.rules.escalations, now)
-            for step in steps:
-                verb = Verb.ESCALATE if step.action is EscalationAction.ESCALATE else Verb.ALERT
-                try:
-                    case = self._automatic(case, verb, step.reason, step.mark, step.rule.rule_id)
-                except IncidentError:
-                    break
-                changed.append(case)
+        for step in due_steps(case, self.type_of(case), self.rules.escalations, now):
+            verb = Verb.ESCALATE if step.action is EscalationAction.ESCALATE else Verb.ALERT
+            try:
+                case = self._automatic(case, verb, step.reason, step.mark, step.rule.rule_id)
+            except IncidentError:
+                break
+            changed.append(case)
         return changed
 
     def _automatic(self, case: Incident, verb: Verb, reason: str, mark: str, rule: str) -> Incident:
@@ -251,9 +261,8 @@ class IncidentService:
             current = store.read_existing(connection, case.id)
             if current.version != case.version:
                 raise store.stale(current, case.version)
-            change = decide(
-                current, verb, {"reason": reason}, now, SYSTEM_ACTOR, self._context(current, None)
-            )
+            context = self._context(current, None)
+            change = decide(current, verb, {"reason": reason}, now, SYSTEM_ACTOR, context)
             change = Change(
                 change.action,
                 change.status,
@@ -285,6 +294,11 @@ class IncidentService:
         """Every case with an id above ``since_id``, in id order."""
         with self.db.engine.connect() as connection:
             return store.all_incidents(connection, since_id)
+
+    def list_all_for_index(self, since_id: int = 0) -> list[Incident]:
+        """Every case above ``since_id`` without its detail (for in-memory indexes)."""
+        with self.db.engine.connect() as connection:
+            return store.index_incidents(connection, since_id)
 
     def held_by(self, unit_ids: list[str]) -> list[Incident]:
         """Open cases held by any of ``unit_ids``."""

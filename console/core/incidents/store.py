@@ -47,8 +47,22 @@ def _path(row: RowMapping) -> JurisdictionPath | None:
     return JurisdictionPath(grid=grid, community=community, street=street, county=county, city=city)
 
 
+_STATUSES = {status.value: status for status in IncidentStatus}
+_PLATFORMS = {platform.value: platform for platform in Platform}
+_LEVELS = {int(level): level for level in Level}
+
+
+def _status(value: str) -> IncidentStatus:
+    found = _STATUSES.get(value)
+    return found if found is not None else IncidentStatus(value)
+
+
 def _optional_status(value: str | None) -> IncidentStatus | None:
-    return IncidentStatus(value) if value else None
+    return _status(value) if value else None
+
+
+def _json_tuple(text: str) -> tuple[Any, ...]:
+    return () if text == "[]" else tuple(json.loads(text))
 
 
 def to_incident(row: RowMapping) -> Incident:
@@ -59,13 +73,13 @@ def to_incident(row: RowMapping) -> Incident:
         title=row["title"],
         title_en=row["title_en"],
         priority=row["priority"],
-        platform=Platform(row["platform"]),
-        status=IncidentStatus(row["status"]),
+        platform=_PLATFORMS.get(row["platform"]) or Platform(row["platform"]),
+        status=_status(row["status"]),
         lon=row["lon"],
         lat=row["lat"],
         path=_path(row),
         outside_city=bool(row["outside_city"]),
-        responsible_level=Level(row["responsible_level"]),
+        responsible_level=_LEVELS.get(row["responsible_level"]) or Level(row["responsible_level"]),
         responsible_unit_id=row["responsible_unit_id"],
         responsible_unit=row["responsible_unit"],
         dispatcher_unit_id=row["dispatcher_unit_id"],
@@ -94,10 +108,10 @@ def to_incident(row: RowMapping) -> Incident:
         merged_into=row["merged_into"],
         paused_status=_optional_status(row["paused_status"]),
         resolution=row["resolution"],
-        checklist_done=tuple(json.loads(row["checklist_done"])),
-        fired=tuple(json.loads(row["fired"])),
+        checklist_done=_json_tuple(row["checklist_done"]),
+        fired=_json_tuple(row["fired"]),
         version=row["version"],
-        detail=json.loads(row["detail"]),
+        detail=json.loads(row["detail"]) if "detail" in row else {},
     )
 
 
@@ -260,6 +274,13 @@ def recent_incidents(connection: Connection, limit: int) -> list[Incident]:
 def all_incidents(connection: Connection, since_id: int = 0) -> list[Incident]:
     """Every case with an id above ``since_id``, in id order."""
     query = select(incidents).where(incidents.c.id > since_id).order_by(incidents.c.id)
+    return [to_incident(row) for row in connection.execute(query).mappings()]
+
+
+def index_incidents(connection: Connection, since_id: int = 0) -> list[Incident]:
+    """Every case above ``since_id`` for an in-memory index: without its ``detail``."""
+    columns = [column for column in incidents.c if column.name != "detail"]
+    query = select(*columns).where(incidents.c.id > since_id).order_by(incidents.c.id)
     return [to_incident(row) for row in connection.execute(query).mappings()]
 
 

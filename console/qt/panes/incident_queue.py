@@ -1,25 +1,30 @@
-"""Incident queue pane: the open incidents, sortable and filterable, with operator actions.
+"""Incident queue pane: every case, filtered and sorted in memory, with both clocks.
 
-Actions go to the incident service, which stores the new state and its audit
-row in one transaction and only then posts ``IncidentChanged``; the queue
-changes when that event arrives, so nothing shows as done before it is stored.
+The cases are loaded once from the store into a
+:class:`~console.core.incidents.case_index.CaseIndex` and kept current from
+``IncidentChanged`` (and from :meth:`IncidentQueuePane.apply_local_change`,
+which the actions layer calls as soon as a command returns). Filters and sorts
+are queries on that index, so they stay fast with 100,000 cases. The queue has
+no action buttons: actions live in :mod:`console.qt.case_actions`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,49 +32,48 @@ from PySide6.QtWidgets import (
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.city.model import Level
 from console.core.clock import Clock
-from console.core.events import Event, IncidentChanged
-from console.core.incidents.model import Incident, IncidentError
+from console.core.events import Event, IncidentChanged, Platform
+from console.core.incidents.case_index import (
+    STATE_ORDER,
+    STATE_PRESETS,
+    CaseFilter,
+    CaseIndex,
+    SortKey,
+)
+from console.core.incidents.model import Incident
 from console.core.incidents.service import IncidentService
-from console.qt.incident_table_model import COL_PRIORITY, COLUMNS, IncidentTableModel
+from console.qt.incident_table_model import (
+    COL_STATE,
+    COLUMNS,
+    SORT_KEYS,
+    IncidentTableModel,
+    StateBadgeDelegate,
+)
 from console.qt.panes.base import Pane
-from console.qt.panes.incident_dialogs import ask_dispatch, ask_resolution
 
-RECENT_CLOSED = 50
-STATUS_FILTERS = ("Open", "New", "Acknowledged", "Dispatched", "All (incl. closed)")
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+ALL_LEVELS = -1
+COLUMN_WIDTHS = (46, 92, 104, 92, 120, 270, 210, 220, 76, 100)
+CLOCK_SORTS = frozenset({SortKey.CITIZEN_CLOCK, SortKey.DEPARTMENT_CLOCK})
+STATE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("Open", "open"),
+    *((state.label, state.value) for state in STATE_ORDER),
+    ("All", "all"),
+    ("Final", "final"),
+)
+"""The state filter's items: (shown text, saved key)."""
 
 
-class IncidentFilter(QSortFilterProxyModel):
-    """Filters rows by free text (any column) and by status group."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._status = "Open"
-        self.setSortRole(Qt.ItemDataRole.UserRole)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setFilterKeyColumn(-1)
-
-    def set_status_filter(self, status: str) -> None:
-        """Show only rows in this status group."""
-        self.beginFilterChange()
-        self._status = status
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Any) -> bool:  # noqa: N802
-        source = self.sourceModel()
-        assert isinstance(source, IncidentTableModel)
-        incident = source.incident_at(source_row)
-        if incident is None:
-            return False
-        if self._status == "Open" and incident.status == "closed":
-            return False
-        single = self._status in ("New", "Acknowledged", "Dispatched")
-        if single and incident.status != self._status.lower():
-            return False
-        return super().filterAcceptsRow(source_row, source_parent)
+def _states_of(key: str) -> frozenset[Any]:
+    if key in STATE_PRESETS:
+        return STATE_PRESETS[key]
+    return frozenset(s for s in STATE_ORDER if s.value == key)
 
 
 class IncidentQueuePane(Pane):
-    """The operator's queue of incidents."""
+    """The operator's queue of cases."""
 
     PANE_ID = "incident_queue"
     TITLE = "Incident queue"
@@ -77,241 +81,391 @@ class IncidentQueuePane(Pane):
 
     # ---- Signals
 
-    sig_incident_selected = Signal(int)
-    """The operator selected an incident (its id)."""
-
-    sig_action_failed = Signal(str)
-    """An operator action was refused; carries the message shown."""
+    sig_case_selected = Signal(int)
+    """The selected case changed: its id, or -1 when none is selected."""
 
     def __init__(
         self,
         service: IncidentService,
         clock: Clock,
-        actor: str,
         name_of: Callable[[str], str],
         parent: QWidget | None = None,
+        *,
+        operator: str | None = None,
     ) -> None:
         super().__init__(parent)
+        del operator  # accepted for older callers; the queue itself takes no actions
         self._service = service
-        self._actor = actor
+        self._clock = clock
         self._name_of = name_of
+        self.index = CaseIndex()
+        self._loaded = False
         self._dirty_ids: set[int] = set()
-        self._needs_reload = True
-        self.model = IncidentTableModel(clock, self._place_text)
-        self.proxy = IncidentFilter()
-        self.proxy.setSourceModel(self.model)
+        self._filter = CaseFilter()
+        self._sort = SortKey.PRIORITY
+        self._descending = False
+        self._selected_id: int | None = None
+        self._division_count = -1
+        self.model = IncidentTableModel(self.index, clock, name_of, service.rules.warn_fraction)
+        self.model.sig_sort_requested.connect(self._on_sort_requested)
         self._build()
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(1000)
-        self._clock_timer.timeout.connect(self.model.tick_clocks)
+        self._clock_timer.timeout.connect(self.tick)
         self._clock_timer.start()
 
     # ---- Public API
 
     def subscribe(self, bus: EventBus) -> list[Subscription]:
-        """Follow incident changes (every one, in order)."""
+        """Load every case once, then follow their changes (every one, in order)."""
+        self._ensure_loaded()
         return [bus.subscribe(IncidentChanged, self._on_changed, Delivery.BATCH, name=self.PANE_ID)]
 
     def refresh(self) -> None:
-        """Load what changed since the last tick from storage."""
-        if self._needs_reload:
-            self._needs_reload = False
-            self._dirty_ids.clear()
-            open_incidents = self._service.list_open()
-            recently_closed = [i for i in self._service.list_recent(RECENT_CLOSED) if not i.is_open]
-            self.model.reset(open_incidents + recently_closed)
-        elif self._dirty_ids:
-            for incident_id in sorted(self._dirty_ids):
-                incident = self._service.get(incident_id)
-                if incident is not None:
-                    self.model.upsert(incident, keep=True)
-            self._dirty_ids.clear()
-        else:
+        """Apply what changed since the last tick; re-query only if a case really changed."""
+        self._ensure_loaded()
+        if not self._dirty_ids:
             return
-        self._update_summary()
-        self._update_buttons()
+        dirty, self._dirty_ids = sorted(self._dirty_ids), set()
+        changed = False
+        for case_id in dirty:
+            try:
+                case = self._service.get(case_id)
+            except Exception:  # a row the store cannot read must not stop the queue
+                log.exception("case %s could not be read", case_id)
+                continue
+            known = self.index.get(case_id)
+            if case is None or (known is not None and known.version >= case.version):
+                continue
+            self.index.upsert(case)
+            changed = True
+        if changed:
+            self._requery(keep_scroll=True)
 
-    def selected_incident(self) -> Incident | None:
-        """The incident under the selection cursor."""
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.model.incident_at(self.proxy.mapToSource(rows[0]).row())
+    def tick(self) -> None:
+        """Once a second: move the clocks, recount overdue cases, follow time-based filters."""
+        if self._filter.overdue_only or self._sort in CLOCK_SORTS:
+            self._requery(keep_scroll=True)
+        else:
+            self.model.tick_clocks()
+            self._update_summary()
 
-    def select_incident(self, incident_id: int) -> bool:
-        """Select the row of ``incident_id``; False if it is not shown."""
-        row = self.model.row_of(incident_id)
+    def current_case_id(self) -> int | None:
+        """The id of the selected case, or None."""
+        return self._selected_id
+
+    def select_case(self, case_id: int) -> bool:
+        """Select (and show) case ``case_id``; False if the current filters hide it."""
+        row = self.model.row_of(case_id)
         if row is None:
             return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
-        self.table.selectRow(index.row())
-        self.table.scrollTo(index)
+        self._select_row(row)
         return True
 
-    def acknowledge_selected(self) -> bool:
-        """Acknowledge the selected incident."""
-        incident = self.selected_incident()
-        if incident is None:
-            return False
-        return self._act(lambda: self._service.acknowledge(incident.id, self._actor))
+    def select_next_overdue(self) -> int | None:
+        """Select the next overdue case after the current one (in the shown order, wrapping)."""
+        rows = self.model.rows
+        overdue = self.index.overdue_rows(rows, self._clock.now()).nonzero()[0]
+        if not len(overdue):
+            return None
+        current = self.model.row_of(self._selected_id) if self._selected_id is not None else None
+        after = overdue[overdue > current] if current is not None else overdue
+        row = int(after[0]) if len(after) else int(overdue[0])
+        self._select_row(row)
+        return self._selected_id
 
-    def dispatch_selected(self, level: Level, unit: str) -> bool:
-        """Dispatch the selected incident to ``unit`` at ``level`` of its chain."""
-        incident = self.selected_incident()
-        if incident is None:
-            return False
-        return self._act(lambda: self._service.dispatch(incident.id, level, unit, self._actor))
+    def apply_local_change(self, case: Incident) -> None:
+        """Show a case a command just returned at once (the bus event for it is then free)."""
+        known = self.index.get(case.id)
+        if known is not None and known.version >= case.version:
+            return
+        self.index.upsert(case)
+        self._requery(keep_scroll=True)
 
-    def close_selected(self, resolution: str) -> bool:
-        """Close the selected incident with ``resolution``."""
-        incident = self.selected_incident()
-        if incident is None:
-            return False
-        return self._act(lambda: self._service.close(incident.id, self._actor, resolution))
+    @property
+    def case_filter(self) -> CaseFilter:
+        """The filter applied now."""
+        return self._filter
 
     def save_state(self) -> dict[str, Any]:
-        """Sort column and order, status filter."""
-        header = self.table.horizontalHeader()
+        """Filters, sort and column widths."""
         return {
-            "sort_column": header.sortIndicatorSection(),
-            "sort_order": header.sortIndicatorOrder().value,
-            "status_filter": self.status_filter.currentText(),
+            "version": STATE_VERSION,
+            "platform": self.platform_filter.currentData() or "",
+            "level": self.level_filter.currentData(),
+            "jurisdiction": self._filter.jurisdiction,
+            "states": self.state_filter.currentData(),
+            "overdue_only": self.overdue_button.isChecked(),
+            "text": self.search.text(),
+            "sort": self._sort.value,
+            "descending": self._descending,
             "columns": [self.table.columnWidth(i) for i in range(len(COLUMNS))],
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
-        """Apply a state saved by :meth:`save_state`."""
-        if state.get("status_filter") in STATUS_FILTERS:
-            self.status_filter.setCurrentText(state["status_filter"])
+        """Apply a state saved by :meth:`save_state`; unknown or bad values are ignored."""
+        self._set_combo(self.platform_filter, state.get("platform"))
+        self._set_combo(self.level_filter, state.get("level"))
+        self._set_combo(self.state_filter, state.get("states"))
+        jurisdiction = state.get("jurisdiction")
+        if isinstance(jurisdiction, str):
+            self._set_jurisdiction(jurisdiction)
+        if isinstance(state.get("overdue_only"), bool):
+            self.overdue_button.setChecked(state["overdue_only"])
+        if isinstance(state.get("text"), str):
+            self.search.setText(state["text"])
         widths = state.get("columns")
         if isinstance(widths, list) and len(widths) == len(COLUMNS):
             for column, width in enumerate(widths):
                 if isinstance(width, int) and width > 0:
                     self.table.setColumnWidth(column, width)
-        column = state.get("sort_column")
-        if isinstance(column, int) and 0 <= column < len(COLUMNS):
-            order = Qt.SortOrder(int(state.get("sort_order", 0)))
-            self.table.sortByColumn(column, order)
+        if state.get("sort") in set(SortKey):
+            descending = state.get("descending") is True
+            self._on_sort_requested(SortKey(state["sort"]), descending)
+        self._apply_filters()
 
-    # ---- Internals
+    # ---- Building
 
     def _build(self) -> None:
-        self.search = QLineEdit(placeholderText="Filter: type, place, plate, unit …")
+        self.platform_filter = QComboBox()
+        self.platform_filter.addItem("All platforms", "")
+        for platform in Platform:
+            self.platform_filter.addItem(
+                platform.value.replace("_", " ").capitalize(), platform.value
+            )
+        self.level_filter = QComboBox()
+        self.level_filter.addItem("All levels", ALL_LEVELS)
+        for level in Level:
+            self.level_filter.addItem(level.label, int(level))
+        self.jurisdiction_filter = QComboBox()
+        self.jurisdiction_filter.setEditable(True)
+        self.jurisdiction_filter.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.jurisdiction_filter.setMinimumContentsLength(10)
+        self.jurisdiction_filter.addItem("All areas", "")
+        completer = QCompleter(self.jurisdiction_filter.model(), self.jurisdiction_filter)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.jurisdiction_filter.setCompleter(completer)
+        self.state_filter = QComboBox()
+        for text, key in STATE_CHOICES:
+            self.state_filter.addItem(text, key)
+        self.overdue_button = QToolButton()
+        self.overdue_button.setText("Overdue only")
+        self.overdue_button.setCheckable(True)
+        self.overdue_button.setObjectName("overdueToggle")
+        self.search = QLineEdit(placeholderText="Search title, unit, handler, #id …")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
-        self.status_filter = QComboBox()
-        self.status_filter.addItems(STATUS_FILTERS)
-        self.status_filter.currentTextChanged.connect(self.proxy.set_status_filter)
         self.summary = QLabel()
         self.summary.setObjectName("queueSummary")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        for combo in (self.platform_filter, self.level_filter, self.state_filter):
+            combo.currentIndexChanged.connect(self._apply_filters)
+        self.jurisdiction_filter.currentIndexChanged.connect(self._apply_filters)
+        self.jurisdiction_filter.lineEdit().editingFinished.connect(self._jurisdiction_typed)
+        self.overdue_button.toggled.connect(self._apply_filters)
+        self.search.textChanged.connect(self._apply_filters)
+        self._build_table()
 
+        bar = QHBoxLayout()
+        bar.setSpacing(6)
+        bar.addWidget(self.platform_filter)
+        bar.addWidget(self.level_filter)
+        bar.addWidget(self.jurisdiction_filter)
+        bar.addWidget(self.state_filter)
+        bar.addWidget(self.overdue_button)
+        bar.addWidget(self.search, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(bar)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        self.setStyleSheet(_PANE_STYLE)
+
+    def _build_table(self) -> None:
         self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(COL_STATE, StateBadgeDelegate(self.table))
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # asks the model for the indicated sort
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        rows = self.table.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((40, 92, 58, 110, 250, 300, 160)):
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for column, width in enumerate(COLUMN_WIDTHS):
             self.table.setColumnWidth(column, width)
-        self.table.sortByColumn(COL_PRIORITY, Qt.SortOrder.AscendingOrder)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
-        self.table.doubleClicked.connect(lambda _index: self.acknowledge_selected())
 
-        self.ack_button = QPushButton("Acknowledge")
-        self.ack_button.setShortcut("Ctrl+K")
-        self.ack_button.clicked.connect(self.acknowledge_selected)
-        self.dispatch_button = QPushButton("Dispatch…")
-        self.dispatch_button.setShortcut("Ctrl+D")
-        self.dispatch_button.clicked.connect(self._ask_dispatch)
-        self.close_button = QPushButton("Close…")
-        self.close_button.clicked.connect(self._ask_close)
-        self.message = QLabel()
-        self.message.setObjectName("actionMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
+    # ---- Filtering and sorting
 
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.status_filter)
-        actions = QHBoxLayout()
-        for button in (self.ack_button, self.dispatch_button, self.close_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        actions.addWidget(self.summary)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.message)
-        layout.addLayout(actions)
-        self._on_selection()
+    def _apply_filters(self, *_args: object) -> None:
+        platform = self.platform_filter.currentData()
+        level = self.level_filter.currentData()
+        self._filter = CaseFilter(
+            platforms=frozenset({Platform(platform)}) if platform else frozenset(),
+            levels=frozenset({Level(level)}) if level != ALL_LEVELS else frozenset(),
+            jurisdiction=str(self.jurisdiction_filter.currentData() or ""),
+            states=_states_of(str(self.state_filter.currentData())),
+            overdue_only=self.overdue_button.isChecked(),
+            text=self.search.text(),
+        )
+        self._requery(keep_scroll=False)
+
+    def _on_sort_requested(self, key: SortKey, descending: bool) -> None:
+        self._sort, self._descending = key, descending
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        header = self.table.horizontalHeader()
+        with QSignalBlocker(header):
+            header.setSortIndicator(SORT_KEYS.index(key), order)
+        self._requery(keep_scroll=False)
+
+    def _requery(self, keep_scroll: bool) -> None:
+        """Query the index with the current filter and sort, and show the rows."""
+        if not self._loaded:
+            return
+        rows = self.index.query(self._filter, self._sort, self._descending, self._clock.now())
+        scroll = self.table.verticalScrollBar().value()
+        if self.model.set_rows(rows):
+            self._restore_selection(keep_scroll)
+            if keep_scroll:
+                self.table.verticalScrollBar().setValue(scroll)
+        self._update_summary()
+        self._update_jurisdictions()
+
+    def _ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        self.index.load(self._service.list_all_for_index())
+        self._loaded = True
+        self._requery(keep_scroll=False)
+
+    # ---- Jurisdictions
+
+    def _update_jurisdictions(self) -> None:
+        """List the counties and streets that cases lie in (rebuilt when new ones appear)."""
+        count = self.index.division_count
+        if count == self._division_count:
+            return
+        self._division_count = count
+        combo = self.jurisdiction_filter
+        current = str(combo.currentData() or "")
+        streets = self.index.divisions(Level.STREET)
+        with QSignalBlocker(combo):
+            combo.clear()
+            combo.addItem("All areas", "")
+            for county in self.index.divisions(Level.COUNTY):
+                combo.addItem(self._name_of(county), county)
+                for street in streets:
+                    if street.startswith(county):
+                        combo.addItem(f"  {self._name_of(street)}", street)
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+            if current and combo.currentData() != current:
+                combo.addItem(self._name_of(current), current)
+                combo.setCurrentIndex(combo.count() - 1)
+
+    def _set_jurisdiction(self, code: str) -> None:
+        combo = self.jurisdiction_filter
+        at = combo.findData(code)
+        if at < 0 and code:
+            combo.addItem(self._name_of(code), code)
+            at = combo.count() - 1
+        with QSignalBlocker(combo):
+            combo.setCurrentIndex(max(0, at))
+
+    def _jurisdiction_typed(self) -> None:
+        combo = self.jurisdiction_filter
+        text = combo.currentText().strip()
+        for at in range(combo.count()):
+            if combo.itemText(at).strip() == text:
+                combo.setCurrentIndex(at)
+                return
+        combo.setEditText(combo.itemText(combo.currentIndex()))
+
+    # ---- Selection
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        self.table.scrollTo(index)
+
+    def _on_selection(self, *_args: object) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        case = self.model.case_at(rows[0].row()) if rows else None
+        self._set_selected(case.id if case is not None else None)
+
+    def _set_selected(self, case_id: int | None) -> None:
+        if case_id != self._selected_id:
+            self._selected_id = case_id
+            self.sig_case_selected.emit(case_id if case_id is not None else -1)
+
+    def _restore_selection(self, keep_scroll: bool) -> None:
+        """After new rows: select the same case again, or tell that none is selected."""
+        if self._selected_id is None:
+            return
+        row = self.model.row_of(self._selected_id)
+        if row is None:
+            self._set_selected(None)
+            return
+        index = self.model.index(row, 0)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        with QSignalBlocker(self.table.selectionModel()):
+            self.table.selectionModel().setCurrentIndex(index, flags)
+        self.table.viewport().update()
+        if not keep_scroll:
+            self.table.scrollTo(index)
+
+    # ---- Bus and summary
 
     def _on_changed(self, events: list[Event] | Any) -> None:
         for event in events:
-            assert isinstance(event, IncidentChanged)
-            self._dirty_ids.add(event.incident_id)
-
-    def _on_selection(self, *_args: object) -> None:
-        incident = self._update_buttons()
-        if incident is not None:
-            self.sig_incident_selected.emit(incident.id)
-
-    def _update_buttons(self) -> Incident | None:
-        """Enable the actions the selected incident's status allows; returns it."""
-        incident = self.selected_incident()
-        status = incident.status if incident else None
-        self.ack_button.setEnabled(status == "new")
-        self.dispatch_button.setEnabled(status in ("new", "acknowledged", "dispatched"))
-        self.close_button.setEnabled(status in ("acknowledged", "dispatched"))
-        return incident
-
-    def _act(self, action: Callable[[], object]) -> bool:
-        try:
-            action()
-        except IncidentError as error:
-            self._show_message(str(error))
-            self.sig_action_failed.emit(str(error))
-            return False
-        self.message.hide()
-        return True
-
-    def _show_message(self, text: str) -> None:
-        self.message.setText(f"Not done: {text}")
-        self.message.show()
-
-    def _ask_dispatch(self) -> None:
-        incident = self.selected_incident()
-        if incident is None:
-            return
-        choice = ask_dispatch(self, incident, self._service.units_for(incident))
-        if choice is not None:
-            self.dispatch_selected(*choice)
-
-    def _ask_close(self) -> None:
-        resolution = ask_resolution(self)
-        if resolution:
-            self.close_selected(resolution)
-
-    def _place_text(self, incident: Incident) -> str:
-        if incident.path is None:
-            return "outside the city"
-        codes = reversed(incident.path.chain()[:-1])  # county down to grid
-        return " › ".join(self._name_of(code) for code in codes)
+            if isinstance(event, IncidentChanged):
+                self._dirty_ids.add(event.incident_id)
 
     def _update_summary(self) -> None:
-        counts = {"new": 0, "acknowledged": 0, "dispatched": 0}
-        for row in range(self.model.rowCount()):
-            incident = self.model.incident_at(row)
-            if incident is not None and incident.status in counts:
-                counts[incident.status] += 1
+        counts = self.index.counts_by_state()
+        parts = [
+            f"{state.label} <b>{counts[state]}</b>"
+            for state in STATE_ORDER
+            if counts[state] and not state.is_final
+        ]
+        overdue = self.index.count_overdue(self._clock.now())
+        shown = self.model.rowCount()
         self.summary.setText(
-            f"New {counts['new']}   Acknowledged {counts['acknowledged']}   "
-            f"Dispatched {counts['dispatched']}"
+            " · ".join(parts or ["No open cases"])
+            + f"   |   <span style='color:#ff7b72'>Overdue <b>{overdue}</b></span>"
+            + f"   |   showing {shown:,} of {len(self.index):,}"
         )
+
+    @staticmethod
+    def _set_combo(combo: QComboBox, value: object) -> None:
+        at = combo.findData(value) if isinstance(value, str | int) else -1
+        if at >= 0:
+            with QSignalBlocker(combo):
+                combo.setCurrentIndex(at)
+
+
+_PANE_STYLE = """
+QToolButton#overdueToggle {
+    background: #1c2430; border: 1px solid #2f3b4b; border-radius: 3px; padding: 3px 10px;
+}
+QToolButton#overdueToggle:checked { background: #5c1a20; border-color: #ff6369; color: #ffd9d9; }
+QLabel#queueSummary { padding: 2px 4px; }
+"""
