@@ -17,15 +17,19 @@ from console.core.city.loader import load_city
 from console.core.clock import CompressedClock
 from console.core.incidents.automatic import AutomaticRules
 from console.core.incidents.book import IncidentIntake
+from console.core.incidents.model import Incident
 from console.core.incidents.rules import load_incident_rules
 from console.core.incidents.service import IncidentService
 from console.core.paths import city_dir
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
+from console.core.sim.colleagues import SimulatedColleagues
 from console.core.sim.responders import SimulatedResponders
 from console.core.storage.engine import Database, open_database
 from console.core.units.board import UnitBoard
 from console.core.units.divisions import division_info_for
+from console.core.units.model import Recommendation
 from console.core.units.plan import UnitPlan, load_unit_plan
+from console.core.units.recommend import recommend_units
 from console.core.units.registry import UnitRegistry
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,8 @@ class CoreOptions:
     speed: float = 10.0
     start: float = 0.0
     """Simulated start time (epoch seconds)."""
+    colleague_share: float = 0.7
+    """Share of new cases the simulated colleague desks work (0: none)."""
 
 
 @dataclass(slots=True)
@@ -59,6 +65,7 @@ class ConsoleCore:
     board: UnitBoard
     responders: SimulatedResponders | None
     automatic: AutomaticRules
+    colleagues: SimulatedColleagues | None = None
 
     def start(self) -> None:
         """Start the sources."""
@@ -70,15 +77,24 @@ class ConsoleCore:
         Called on the GUI thread (about once a second of wall time); every
         change goes through the case service, audited.
         """
+        now = self.clock.now()
         if self.responders is not None:
-            self.responders.step(self.clock.now())
+            self.responders.step(now)
+        if self.colleagues is not None:
+            self.colleagues.step(now)
         self.automatic.step()
+
+    def recommend(self, case: Incident) -> list[Recommendation]:
+        """The best units for ``case`` now, best first, with reasons."""
+        return recommend_units(case, self.incidents.type_of(case), self.units, self.board, limit=9)
 
     def stop(self) -> None:
         """Stop the sources, close subscriptions and the database (idempotent)."""
         self.simulation.stop()
         if self.responders is not None:
             self.responders.close()
+        if self.colleagues is not None:
+            self.colleagues.close()
         self.automatic.close()
         self.board.close()
         self.intake.close()
@@ -145,7 +161,7 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     )
     stepper = CitySimulation(config, start=options.start)
     simulation = SimulationSource(stepper, bus, clock, bbox=city.bbox)
-    return ConsoleCore(
+    core = ConsoleCore(
         city,
         bus,
         clock,
@@ -159,3 +175,11 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         responders,
         automatic,
     )
+    if options.colleague_share > 0:
+        colleagues = SimulatedColleagues(
+            incidents, core.recommend, seed=options.seed, share=options.colleague_share
+        )
+        colleagues.attach(bus)
+        colleagues.load(open_cases)
+        core.colleagues = colleagues
+    return core

@@ -50,6 +50,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=552, help="simulation seed (default 552)")
     parser.add_argument(
+        "--colleague-share",
+        type=float,
+        default=0.7,
+        metavar="SHARE",
+        help="share of new cases worked by simulated colleague desks, 0..1 (default 0.7; 0: none)",
+    )
+    parser.add_argument(
         "--speed",
         type=float,
         default=10.0,
@@ -144,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         speed=args.speed,
         start=_start_time(args.start),
+        colleague_share=min(max(args.colleague_share, 0.0), 1.0),
     )
     status = run_console(args, options)
     if args.run_for is not None and errors.count:

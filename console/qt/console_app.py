@@ -18,11 +18,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from console.core.incidents.model import Incident
 from console.core.paths import user_data_dir
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
-from console.core.units.model import Recommendation
-from console.core.units.recommend import recommend_units
 from console.qt.case_wiring import install_case_workflow
 from console.qt.city_layers import map_layers_from_city
 from console.qt.frame_tick import FrameTick
@@ -82,16 +79,12 @@ def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
     window.add_pane(charts)
     window.add_pane(kpi)
 
-    def recommend(case: Incident) -> list[Recommendation]:
-        incident_type = core.incidents.type_of(case)
-        return recommend_units(case, incident_type, core.units, core.board, limit=9)
-
     workflow = install_case_workflow(
         window,
         core.incidents,
         queue,
         operator,
-        recommend,
+        core.recommend,
         core.city.geometry,
         city_centre=core.city.center,
         tz=ZoneInfo(core.timezone),

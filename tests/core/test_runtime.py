@@ -37,7 +37,9 @@ def test_core_runs_the_simulation_into_the_bus_and_stops(tmp_path: Path) -> None
 
 def test_crews_and_automatic_rules_run_in_the_assembled_core(tmp_path: Path) -> None:
     """A dispatched case is signed for by its simulated crew; a late one is alerted."""
-    options = CoreOptions(database_url=f"sqlite:///{tmp_path / 'c.db'}", start=1_795_000_000.0)
+    options = CoreOptions(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}", start=1_795_000_000.0, colleague_share=0.0
+    )
     core = build_core(options)
     try:
         service = core.incidents
@@ -66,5 +68,26 @@ def test_crews_and_automatic_rules_run_in_the_assembled_core(tmp_path: Path) -> 
         core.step_automatic()
         alerted = service.get(late.id)
         assert alerted is not None and alerted.alert_count == 1
+        assert core.colleagues is None
+    finally:
+        core.stop()
+
+
+def test_colleague_desks_work_cases_in_the_assembled_core(tmp_path: Path) -> None:
+    options = CoreOptions(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}", start=1_795_000_000.0, colleague_share=1.0
+    )
+    core = build_core(options)
+    try:
+        case = core.incidents.report("road_accident", 117.3655, 32.9390, "追尾", "hotline")
+        core.bus.drain()
+        assert core.colleagues is not None and core.colleagues.planned == 1
+        for _ in range(30):
+            core.clock.skip(60.0)
+            core.step_automatic()
+            core.bus.drain()
+        current = core.incidents.get(case.id)
+        assert current is not None and current.dispatch_count >= 1
+        assert current.handler == core.colleagues.desk
     finally:
         core.stop()
