@@ -91,16 +91,12 @@ def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
     )
     detail = workflow.detail
     docks = window.docks
+    detail.setMinimumWidth(360)  # header, clocks and timeline stay readable
     window.splitDockWidget(docks[map_pane.PANE_ID], docks[queue.PANE_ID], Qt.Orientation.Horizontal)
     window.splitDockWidget(docks[queue.PANE_ID], docks[detail.PANE_ID], Qt.Orientation.Horizontal)
     window.splitDockWidget(docks[queue.PANE_ID], docks[charts.PANE_ID], Qt.Orientation.Vertical)
     window.tabify([queue.PANE_ID, quarantine.PANE_ID])
     window.tabify([charts.PANE_ID, kpi.PANE_ID])
-    window.resizeDocks(
-        [docks[map_pane.PANE_ID], docks[queue.PANE_ID], docks[detail.PANE_ID]],
-        [760, 820, 420],
-        Qt.Orientation.Horizontal,
-    )
     markers = IncidentMarkers(core.incidents, map_pane)
     markers.setParent(window)
     markers.attach(core.bus)
@@ -120,9 +116,24 @@ def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
     timer.timeout.connect(status.update_figures)
     timer.timeout.connect(lambda: _step_automatic(core))
     timer.start()
-    window.restore_layout()
+    if not window.restore_layout():
+        # once shown and laid out: Qt ignores dock sizes asked of a window not yet shown
+        QTimer.singleShot(0, lambda: _default_dock_sizes(window))
     frame_tick.start()
     return window
+
+
+def _default_dock_sizes(window: MainWindow) -> None:
+    """The first-run proportions: map, queue over charts, case pane."""
+    docks = window.docks
+    window.resizeDocks(
+        [docks["map"], docks["incident_queue"], docks["case_detail"]],
+        [560, 720, 400],
+        Qt.Orientation.Horizontal,
+    )
+    window.resizeDocks(
+        [docks["incident_queue"], docks["live_charts"]], [520, 420], Qt.Orientation.Vertical
+    )
 
 
 def _step_automatic(core: ConsoleCore) -> None:

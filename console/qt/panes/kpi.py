@@ -367,10 +367,11 @@ class KpiPane(Pane):
         tiles = QGridLayout()
         tiles.setSpacing(6)
         self.tiles: dict[str, KpiTile] = {}
-        for column, (key, title, unit) in enumerate(TILES):
+        per_row = (len(TILES) + 1) // 2  # two rows, so the pane fits a narrow dock
+        for index, (key, title, unit) in enumerate(TILES):
             self.tiles[key] = KpiTile(title, unit)
-            tiles.addWidget(self.tiles[key], 0, column)
-            tiles.setColumnStretch(column, 1)
+            tiles.addWidget(self.tiles[key], index // per_row, index % per_row)
+            tiles.setColumnStretch(index % per_row, 1)
 
         self.hour_chart = self._chart(
             f'Cases per hour &nbsp; <span style="color:{OPENED_COLOUR}">■ opened</span>'
@@ -404,6 +405,7 @@ class KpiPane(Pane):
         self.unit_table = self._table(("Unit", *columns))
         self.level_table = self._table(("Level", *columns))
         self.tables = QTabWidget()
+        self.tables.setMinimumWidth(220)
         self.tables.addTab(self.unit_table, f"By unit (top {TOP_UNITS})")
         self.tables.addTab(self.level_table, "By level")
 
