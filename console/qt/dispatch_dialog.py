@@ -361,7 +361,7 @@ class DispatchDialog(QDialog):
                     self.map.plot(list(xs), list(ys), pen=pg.mkPen(colour, width=width))
                     if code == path.street:
                         spans.extend(zip(xs, ys, strict=True))
-        points = [self._xy(r.unit.lon, r.unit.lat) for r in self._recs]
+        points = [self._xy(*r.lon_lat) for r in self._recs]
         spans.extend(points)
         self._unit_points = points
         brushes = [IN_COLOUR if r.in_jurisdiction else OUT_COLOUR for r in self._recs]

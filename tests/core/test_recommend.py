@@ -262,6 +262,8 @@ def test_a_moved_unit_is_ranked_by_where_it_is(
     again = recommend(city_service, registry, board, case, limit=7)
     assert again[0].unit.unit_id == last
     assert again[0].distance_km < 0.2
+    assert again[0].lon_lat == (case.lon + 0.001, case.lat)
+    assert recs[0].lon_lat == (recs[0].unit.lon, recs[0].unit.lat)  # not moved: at its base
 
 
 def test_a_case_outside_the_city_ranks_by_distance_only(

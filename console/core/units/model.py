@@ -68,3 +68,10 @@ class Recommendation:
     eta_minutes: float
     in_jurisdiction: bool
     reason: str
+    position: tuple[float, float] | None = None
+    """Where the unit is now (lon, lat) if known from the bus; else it is at its base."""
+
+    @property
+    def lon_lat(self) -> tuple[float, float]:
+        """The unit's live position, or its base when none was reported."""
+        return self.position if self.position is not None else (self.unit.lon, self.unit.lat)

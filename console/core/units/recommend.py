@@ -150,6 +150,7 @@ def _recommend(case: Incident, unit: ResponseUnit, board: UnitBoard) -> Recommen
         eta_minutes=eta,
         in_jurisdiction=in_jurisdiction,
         reason=_reason(case, unit, status, distance, eta, in_jurisdiction, board),
+        position=(lon, lat),
     )
 
 
