@@ -10,17 +10,12 @@ import numpy as np
 import pytest
 import shapely
 
-from console.core.city import City, CityDataError, Level, default_city, load_city
+from console.core.city import City, CityDataError, Level, load_city
 from console.core.city.datum import gcj02_to_wgs84, wgs84_to_gcj02
 
 KM2_PER_DEG2_AT_BENGBU = 110.57 * 111.32 * np.cos(np.radians(33.0))
 COUNTIES = ("340302", "340303", "340304", "340311", "340321", "340322", "340323")
 ZONES = ("340371", "340372")
-
-
-@pytest.fixture(scope="module")
-def city() -> City:
-    return default_city()
 
 
 def test_level_counts(city: City) -> None:

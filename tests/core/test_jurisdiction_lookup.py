@@ -6,13 +6,8 @@ import numpy as np
 import pytest
 import shapely
 
-from console.core.city import City, Level, default_city
+from console.core.city import City, Level
 from console.core.city.lookup import GridIndex
-
-
-@pytest.fixture(scope="module")
-def city() -> City:
-    return default_city()
 
 
 @pytest.fixture(scope="module")

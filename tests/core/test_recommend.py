@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from console.core.bus import EventBus
-from console.core.city.city import City
-from console.core.city.loader import default_city
 from console.core.city.model import Level
 from console.core.clock import ManualClock
 from console.core.events import BridgeAlarm, Event, TheftAlarm, TwoWheelerKind, UnitPosition
-from console.core.incidents import Incident, IncidentRules, IncidentService, Verb
-from console.core.paths import city_dir
-from console.core.runtime import division_name
-from console.core.storage import Database
+from console.core.incidents import Incident, IncidentService, Verb
 from console.core.units import (
     Recommendation,
     UnitBoard,
     UnitKind,
-    UnitPlan,
     UnitRegistry,
     UnitStatus,
-    load_unit_plan,
     recommend_units,
 )
-from console.core.units.divisions import division_info_for
 from console.core.units.recommend import ROAD_DETOUR, case_unit_kinds
 
 CST = timezone(timedelta(hours=8))
@@ -40,55 +30,9 @@ SCENE = (117.365, 32.935)
 _ALARM_IDS = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def city() -> City:
-    return default_city()
-
-
-@pytest.fixture(scope="module")
-def plan(city: City) -> UnitPlan:
-    return load_unit_plan(city, city_dir("bengbu"))
-
-
-@pytest.fixture(scope="module")
-def registry(city: City, plan: UnitPlan, rules: IncidentRules) -> UnitRegistry:
-    return UnitRegistry(
-        plan.units, division_info_for(city), rules.office_suffix, rules.office_suffix_zh
-    )
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(start=MORNING)
-
-
-@pytest.fixture
-def city_service(
-    db: Database,
-    bus: EventBus,
-    clock: ManualClock,
-    rules: IncidentRules,
-    registry: UnitRegistry,
-    city: City,
-) -> IncidentService:
-    name_of = functools.partial(division_name, city)
-    return IncidentService(db, bus, clock, city.lookup, rules, registry, name_of)
-
-
-@pytest.fixture
-def board(
-    city_service: IncidentService,
-    registry: UnitRegistry,
-    plan: UnitPlan,
-    bus: EventBus,
-    clock: ManualClock,
-    city: City,
-) -> Iterator[UnitBoard]:
-    name_of = functools.partial(division_name, city)
-    unit_board = UnitBoard(registry, clock, city_service.get, plan.shifts, "Asia/Shanghai", name_of)
-    unit_board.attach(bus)
-    yield unit_board
-    unit_board.close()
 
 
 def opened_case(

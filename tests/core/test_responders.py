@@ -12,7 +12,6 @@ import pytest
 
 from console.core.bus import Delivery, EventBus
 from console.core.city.city import City
-from console.core.city.loader import default_city
 from console.core.clock import ManualClock
 from console.core.events import Event, UnitPosition
 from console.core.incidents import (
@@ -22,12 +21,10 @@ from console.core.incidents import (
     IncidentStatus,
     Verb,
 )
-from console.core.paths import city_dir
 from console.core.runtime import division_name
 from console.core.sim.responders import RETURN_REASON, SimulatedResponders, Stage
 from console.core.storage import open_database
-from console.core.units import UnitBoard, UnitPlan, UnitRegistry, UnitStatus, load_unit_plan
-from console.core.units.divisions import division_info_for
+from console.core.units import UnitBoard, UnitPlan, UnitRegistry, UnitStatus
 
 CST = timezone(timedelta(hours=8))
 MORNING = datetime(2026, 1, 5, 10, 0, tzinfo=CST).timestamp()
@@ -36,23 +33,6 @@ SCENE = (117.365, 32.935)
 POLICE = "TP-340303-01"
 NEIGHBOUR_POLICE = "TP-340302-01"
 """A traffic police car of 龙子湖区: outside the scene's jurisdiction."""
-
-
-@pytest.fixture(scope="module")
-def city() -> City:
-    return default_city()
-
-
-@pytest.fixture(scope="module")
-def plan(city: City) -> UnitPlan:
-    return load_unit_plan(city, city_dir("bengbu"))
-
-
-@pytest.fixture(scope="module")
-def registry(city: City, plan: UnitPlan, rules: IncidentRules) -> UnitRegistry:
-    return UnitRegistry(
-        plan.units, division_info_for(city), rules.office_suffix, rules.office_suffix_zh
-    )
 
 
 class World:

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from console.core.bus import EventBus
-from console.core.city.city import City
-from console.core.city.loader import default_city
 from console.core.city.model import Level
 from console.core.clock import ManualClock
 from console.core.events import UnitPosition
 from console.core.incidents import (
     Incident,
-    IncidentRules,
     IncidentService,
     Verb,
 )
-from console.core.paths import city_dir
-from console.core.runtime import division_name
-from console.core.storage import Database
-from console.core.units import UnitBoard, UnitPlan, UnitRegistry, UnitStatus, load_unit_plan
-from console.core.units.board import city_timezone
-from console.core.units.divisions import division_info_for
+from console.core.timezones import resolve_timezone
+from console.core.units import UnitBoard, UnitPlan, UnitRegistry, UnitStatus
 
 CST = timezone(timedelta(hours=8))
 MORNING = datetime(2026, 1, 5, 10, 0, tzinfo=CST).timestamp()
@@ -36,55 +27,9 @@ POLICE = "TP-340303-01"
 GRID_WORKER = "GW-340303003002003-01"
 
 
-@pytest.fixture(scope="module")
-def city() -> City:
-    return default_city()
-
-
-@pytest.fixture(scope="module")
-def plan(city: City) -> UnitPlan:
-    return load_unit_plan(city, city_dir("bengbu"))
-
-
-@pytest.fixture(scope="module")
-def registry(city: City, plan: UnitPlan, rules: IncidentRules) -> UnitRegistry:
-    return UnitRegistry(
-        plan.units, division_info_for(city), rules.office_suffix, rules.office_suffix_zh
-    )
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(start=MORNING)
-
-
-@pytest.fixture
-def city_service(
-    db: Database,
-    bus: EventBus,
-    clock: ManualClock,
-    rules: IncidentRules,
-    registry: UnitRegistry,
-    city: City,
-) -> IncidentService:
-    name_of = functools.partial(division_name, city)
-    return IncidentService(db, bus, clock, city.lookup, rules, registry, name_of)
-
-
-@pytest.fixture
-def board(
-    city_service: IncidentService,
-    registry: UnitRegistry,
-    plan: UnitPlan,
-    bus: EventBus,
-    clock: ManualClock,
-    city: City,
-) -> Iterator[UnitBoard]:
-    name_of = functools.partial(division_name, city)
-    unit_board = UnitBoard(registry, clock, city_service.get, plan.shifts, "Asia/Shanghai", name_of)
-    unit_board.attach(bus)
-    yield unit_board
-    unit_board.close()
 
 
 def opened_case(service: IncidentService, type_id: str = "road_accident") -> Incident:
@@ -243,7 +188,7 @@ def test_time_zone_by_name_or_offset_agree(
     assert by_offset.status_of(GRID_WORKER) is UnitStatus.OFF_DUTY
     assert in_utc.status_of(GRID_WORKER) is UnitStatus.AVAILABLE  # 13:30 UTC
     with pytest.raises(ValueError, match="unknown time zone"):
-        city_timezone("Mars/Olympus_Mons")
+        resolve_timezone("Mars/Olympus_Mons")
 
 
 def test_units_near_and_close(board: UnitBoard, bus: EventBus) -> None:

@@ -11,21 +11,10 @@ import pytest
 import shapely
 
 from console.core.city.city import City
-from console.core.city.loader import default_city
 from console.core.city.model import Level
 from console.core.paths import city_dir
 from console.core.units import UnitKind, UnitPlan, UnitPlanError, load_unit_plan, load_units
 from console.core.units.plan import FILE_NAME, ShiftHours, expand_plan, spread_points
-
-
-@pytest.fixture(scope="module")
-def city() -> City:
-    return default_city()
-
-
-@pytest.fixture(scope="module")
-def plan(city: City) -> UnitPlan:
-    return load_unit_plan(city, city_dir("bengbu"))
 
 
 @pytest.fixture(scope="module")

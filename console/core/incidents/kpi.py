@@ -21,10 +21,10 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from console.core.city.model import Level
 from console.core.incidents.model import IncidentStatus
+from console.core.timezones import TimeZoneSpec, resolve_timezone
 
 DEFAULT_SHIFT_STARTS: tuple[float, ...] = (8.0, 16.0, 0.0)
 """Local hours at which the control-room shifts change."""
@@ -32,7 +32,6 @@ DEFAULT_SHIFT_STARTS: tuple[float, ...] = (8.0, 16.0, 0.0)
 KPI_ACTIONS = ("dispatched", "verified", "verification_failed", "extended")
 """The audit actions the figures need besides the case snapshots."""
 
-TimeZoneSpec = str | dt.tzinfo | float
 """A zone name ("Asia/Shanghai"), a tzinfo, or a fixed offset in hours east of UTC."""
 
 NO_VALUE = "—"
@@ -112,15 +111,6 @@ class KpiWindow:
         return tuple(self.start + 3600.0 * i for i in range(count))
 
 
-def zone_of(tz: TimeZoneSpec) -> dt.tzinfo:
-    """A tzinfo for a zone name, a tzinfo, or a fixed offset in hours."""
-    if isinstance(tz, dt.tzinfo):
-        return tz
-    if isinstance(tz, str):
-        return ZoneInfo(tz)
-    return dt.timezone(dt.timedelta(hours=float(tz)))
-
-
 def _local_at(day: dt.date, hours: float, zone: dt.tzinfo) -> float:
     minutes = min(round(hours * 60.0), 24 * 60 - 1)
     wall = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=zone)
@@ -134,7 +124,7 @@ def shift_window(
     hours = sorted({float(h) % 24.0 for h in shift_starts})
     if not hours:
         raise ValueError("a shift pattern needs at least one start hour")
-    zone = zone_of(tz)
+    zone = resolve_timezone(tz)
     today = dt.datetime.fromtimestamp(now, zone).date()
     changes = sorted(
         _local_at(today + dt.timedelta(days=offset), hour, zone)
@@ -152,7 +142,7 @@ def shift_window(
 
 def day_window(now: float, tz: TimeZoneSpec) -> KpiWindow:
     """The local calendar day containing ``now``."""
-    zone = zone_of(tz)
+    zone = resolve_timezone(tz)
     today = dt.datetime.fromtimestamp(now, zone).date()
     start = _local_at(today, 0.0, zone)
     end = _local_at(today + dt.timedelta(days=1), 0.0, zone)

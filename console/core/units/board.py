@@ -22,8 +22,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, tzinfo
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +31,7 @@ from console.core.bus import Delivery, EventBus, Subscription
 from console.core.clock import Clock
 from console.core.events import Event, IncidentChanged, UnitPosition
 from console.core.incidents.model import Incident, IncidentStatus
+from console.core.timezones import resolve_timezone
 from console.core.units.model import ResponseUnit, UnitKind, UnitStatus
 from console.core.units.plan import ALWAYS_ON, ShiftHours
 from console.core.units.registry import UnitRegistry
@@ -48,20 +48,6 @@ CASE_STATUS_TO_UNIT = {
 
 _BUSY_ORDER = (UnitStatus.ON_SCENE, UnitStatus.EN_ROUTE, UnitStatus.ASSIGNED)
 EARTH_RADIUS_KM = 6371.0088
-
-
-def city_timezone(value: str | float | tzinfo) -> tzinfo:
-    """A time zone from an IANA name (``Asia/Shanghai``), a UTC offset in hours, or as is."""
-    if isinstance(value, tzinfo):
-        return value
-    if isinstance(value, int | float):
-        return timezone(timedelta(hours=float(value)))
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {value!r}; give an IANA name or a UTC offset"
-        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +83,7 @@ class UnitBoard:
         """Display name of a division code (for reasons shown to operators)."""
         self._read_case = read_case
         self._shifts = dict(shifts or {})
-        self._tz = city_timezone(timezone)
+        self._tz = resolve_timezone(timezone)
         self._tables: dict[UnitKind, KindTable] = {}
         self._where: dict[str, tuple[KindTable, int]] = {}
         by_kind: dict[UnitKind, list[ResponseUnit]] = {}

@@ -55,10 +55,10 @@ from console.core.incidents.kpi import (
     format_minutes,
     format_rate,
     shift_window,
-    zone_of,
 )
 from console.core.incidents.kpi_store import KpiInputs
 from console.core.storage.engine import Database
+from console.core.timezones import resolve_timezone
 from console.qt.panes.base import Pane
 from console.qt.theme import ACCENT, CHART_BACKGROUND, CHART_FOREGROUND
 
@@ -154,7 +154,7 @@ class KpiPane(Pane):
     ) -> None:
         super().__init__(parent)
         self._clock = clock
-        self._zone = zone_of(timezone)
+        self._zone = resolve_timezone(timezone)
         self._shift_starts = tuple(shift_starts)
         self._inputs = KpiInputs(db)
         self._min_interval_s = min_interval_s
