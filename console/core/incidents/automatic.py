@@ -10,43 +10,22 @@ open case.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
 
-from console.core.bus import Delivery, EventBus, Subscription
-from console.core.events import Event, IncidentChanged
 from console.core.incidents.escalation import next_check_at
+from console.core.incidents.follower import CaseFollower
 from console.core.incidents.model import Incident
 from console.core.incidents.service import IncidentService
 
 
-class AutomaticRules:
+class AutomaticRules(CaseFollower):
     """Schedules and applies the city's automatic case rules."""
 
     def __init__(self, service: IncidentService) -> None:
+        super().__init__(service.get, "automatic case rules")
         self.service = service
         self._due: dict[int, float] = {}
         self._heap: list[tuple[float, int]] = []
-        self._handles: list[Subscription] = []
         self.applied = 0
-
-    def attach(self, bus: EventBus) -> list[Subscription]:
-        """Follow case changes on ``bus``; returns the handle."""
-        handle = bus.subscribe(
-            IncidentChanged, self._on_changed, Delivery.BATCH, name="automatic case rules"
-        )
-        self._handles.append(handle)
-        return [handle]
-
-    def close(self) -> None:
-        """Stop following case changes."""
-        for handle in self._handles:
-            handle.close()
-        self._handles.clear()
-
-    def load(self, cases: Sequence[Incident]) -> None:
-        """Schedule every case in ``cases`` (the open cases at start-up)."""
-        for case in cases:
-            self._schedule(case)
 
     @property
     def scheduled(self) -> int:
@@ -71,11 +50,12 @@ class AutomaticRules:
             changed.extend(steps)
             looked_at.append(steps[-1] if steps else case)
         for case in looked_at:  # after the loop: a step refused now is tried at the next step
-            self._schedule(case)
+            self.on_case(case)
         self.applied += len(changed)
         return changed
 
-    def _schedule(self, case: Incident) -> None:
+    def on_case(self, case: Incident) -> None:
+        """(Re)schedule ``case`` at the time its next rule falls due (none: forget it)."""
         due_at = None
         if case.is_open:
             due_at = next_check_at(case, self.service.type_of(case), self.service.rules.escalations)
@@ -86,9 +66,3 @@ class AutomaticRules:
             return
         self._due[case.id] = due_at
         heapq.heappush(self._heap, (due_at, case.id))
-
-    def _on_changed(self, events: Sequence[Event]) -> None:
-        for case_id in {e.incident_id for e in events if isinstance(e, IncidentChanged)}:
-            case = self.service.get(case_id)
-            if case is not None:
-                self._schedule(case)

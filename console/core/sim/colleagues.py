@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from console.core.bus import Delivery, EventBus, Subscription
-from console.core.events import Event, IncidentChanged
+from console.core.incidents.follower import CaseFollower
 from console.core.incidents.lifecycle import Verb
 from console.core.incidents.model import Incident, IncidentError, IncidentStatus
 from console.core.incidents.service import IncidentService
@@ -52,7 +51,7 @@ class DeskStep:
     due_at: float
 
 
-class SimulatedColleagues:
+class SimulatedColleagues(CaseFollower):
     """Plays the other desks of the centre in the built-in simulation."""
 
     def __init__(
@@ -64,6 +63,7 @@ class SimulatedColleagues:
         share: float = 0.7,
         desk: str = "desk-2 (sim)",
     ) -> None:
+        super().__init__(service.get, "simulated colleague desks")
         self.service = service
         self.recommend = recommend
         self.seed = seed
@@ -71,26 +71,6 @@ class SimulatedColleagues:
         self.desk = desk
         self.steps_taken = 0
         self._plans: dict[int, DeskStep] = {}
-        self._handles: list[Subscription] = []
-
-    def attach(self, bus: EventBus) -> list[Subscription]:
-        """Follow case changes on ``bus``."""
-        handle = bus.subscribe(
-            IncidentChanged, self._on_changed, Delivery.BATCH, name="simulated colleague desks"
-        )
-        self._handles.append(handle)
-        return [handle]
-
-    def close(self) -> None:
-        """Stop following case changes."""
-        for handle in self._handles:
-            handle.close()
-        self._handles.clear()
-
-    def load(self, cases: Sequence[Incident]) -> None:
-        """Plan the next step of every case in ``cases`` (the open cases at start-up)."""
-        for case in cases:
-            self._plan(case)
 
     @property
     def planned(self) -> int:
@@ -107,12 +87,12 @@ class SimulatedColleagues:
             case = self.service.get(plan.case_id)
             if case is None or case.version != plan.version:
                 if case is not None:
-                    self._plan(case)
+                    self.on_case(case)
                 continue
             updated = self._act(case)
             if updated is not None:
                 taken += 1
-                self._plan(updated)
+                self.on_case(updated)
         self.steps_taken += taken
         return taken
 
@@ -128,7 +108,8 @@ class SimulatedColleagues:
         chooser = random.Random(f"{self.seed}:share:{case.id}")
         return chooser.random() < self.share
 
-    def _plan(self, case: Incident) -> None:
+    def on_case(self, case: Incident) -> None:
+        """Plan this desk's next step on ``case`` (if it is this desk's to work)."""
         self._plans.pop(case.id, None)
         if case.status not in DELAY_S or not self._mine(case):
             return
@@ -176,9 +157,3 @@ class SimulatedColleagues:
                 "reason": "辖区内无可用单位，跨区支援 / No unit free in the area; support",
             }
         return None, {}
-
-    def _on_changed(self, events: Sequence[Event]) -> None:
-        for case_id in {e.incident_id for e in events if isinstance(e, IncidentChanged)}:
-            case = self.service.get(case_id)
-            if case is not None:
-                self._plan(case)
