@@ -1,9 +1,9 @@
 """Operator action latency: from the action in the UI to the new state committed and shown.
 
-Builds the real console window (``console.qt.console_app.build_window``) on a
-temporary SQLite file with the built-in simulation running fast (52,600
-vehicles moving), installs the case workflow if the window does not have it
-yet, then triggers the real QActions (accept, open, dispatch by the dispatch
+Builds the real console window and its case workflow
+(``console.qt.console_app.build_console``) on a temporary SQLite file with the
+built-in simulation running fast (52,600 vehicles moving; simulated colleague
+desks off, so only the bench works its cases), then triggers the real QActions (accept, open, dispatch by the dispatch
 dialog, escalate by its form) on cases and measures, for each, the time from
 the trigger (or the dialog's confirm) until the state is committed and the
 queue row and the case pane show it after a paint.
@@ -32,24 +32,18 @@ from console.qt.qt_env import prepare_qt_environment
 prepare_qt_environment(headless=True)
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEvent, QObject, Qt  # noqa: E402
+from PySide6.QtCore import QEvent, QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from console.core.city.model import Level  # noqa: E402
 from console.core.incidents.model import Incident, IncidentStatus  # noqa: E402
 from console.core.incidents.service import IncidentService  # noqa: E402
-from console.core.runtime import ConsoleCore, CoreOptions, build_core  # noqa: E402
+from console.core.runtime import CoreOptions, build_core  # noqa: E402
 from console.qt.case_actions import CaseForm  # noqa: E402
-from console.qt.case_wiring import CaseWorkflow, install_case_workflow  # noqa: E402
-from console.qt.city_layers import map_layers_from_city  # noqa: E402
-from console.qt.console_app import build_window  # noqa: E402
+from console.qt.case_wiring import CaseWorkflow  # noqa: E402
+from console.qt.console_app import build_console  # noqa: E402
 from console.qt.dispatch_dialog import DispatchDialog  # noqa: E402
-from console.qt.frame_tick import FrameTick  # noqa: E402
 from console.qt.incident_table_model import COL_STATE, state_text  # noqa: E402
-from console.qt.main_window import MainWindow  # noqa: E402
-from console.qt.panes.incident_queue import IncidentQueuePane  # noqa: E402
-from console.qt.panes.live_charts import LiveChartsPane  # noqa: E402
-from console.qt.panes.map_pane import MapPane  # noqa: E402
 from console.qt.theme import apply_theme  # noqa: E402
 
 OPERATOR = "bench-operator"
@@ -206,32 +200,6 @@ def run_naive(
     return timings
 
 
-def make_window(core: ConsoleCore, profile: Path) -> MainWindow:
-    """The console's own window; while console_app lags the new queue pane, the same panes."""
-    try:
-        return build_window(core, OPERATOR, profile)
-    except (TypeError, AttributeError) as error:
-        print(f"note: console_app.build_window failed ({error!s:.80}); same panes built here")
-    frame_tick = FrameTick(core.bus)
-    window = MainWindow(
-        core.bus, frame_tick, profile / "layout.json", "bench", set_speed=core.clock.set_factor
-    )
-    frame_tick.setParent(window)
-    map_pane = MapPane(map_layers_from_city(core.city))
-    queue = IncidentQueuePane(core.incidents, core.clock, core.name_of, operator=OPERATOR)
-    for pane in (
-        map_pane,
-        queue,
-        LiveChartsPane({b.bridge_id: b.name_en for b in core.city.bridges}),
-    ):
-        window.add_pane(pane)
-    window.splitDockWidget(
-        window.docks[map_pane.PANE_ID], window.docks[queue.PANE_ID], Qt.Orientation.Horizontal
-    )
-    frame_tick.start()
-    return window
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=40, help="cases per path")
@@ -250,7 +218,12 @@ def main() -> int:
     apply_theme(app)
     tmp = Path(tempfile.mkdtemp(prefix="operator_action_"))
     core = build_core(
-        CoreOptions(database_url=f"sqlite:///{tmp / 'bench.db'}", speed=args.speed, seed=7)
+        CoreOptions(
+            database_url=f"sqlite:///{tmp / 'bench.db'}",
+            speed=args.speed,
+            seed=7,
+            colleague_share=0.0,  # the bench's cases are worked by the bench alone
+        )
     )
     rng = random.Random(3)
     grids = [d.code for d in core.city.at_level(Level.GRID)]
@@ -262,17 +235,8 @@ def main() -> int:
     for _ in range(args.history):  # a busy shift's open cases, already in the queue
         new_case()
     core.bus.drain()
-    window = make_window(core, tmp / "profile")
+    window, flow = build_console(core, OPERATOR, tmp / "profile")
     queue = window.panes["incident_queue"]
-    flow = install_case_workflow(
-        window,
-        core.incidents,
-        queue,  # type: ignore[arg-type]
-        OPERATOR,
-        lambda case: [],
-        core.city.geometry,
-        city_centre=core.city.center,
-    )
     window.resize(1600, 1000)
     window.show()
     window.show_pane(queue.PANE_ID)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.core.paths import user_data_dir
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
-from console.qt.case_wiring import install_case_workflow
+from console.qt.case_wiring import CaseWorkflow, install_case_workflow
 from console.qt.city_layers import map_layers_from_city
 from console.qt.frame_tick import FrameTick
 from console.qt.incident_markers import IncidentMarkers
@@ -59,6 +59,13 @@ def _route_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: st
 
 def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
     """The main window with every pane of the console, attached to ``core``'s bus."""
+    return build_console(core, operator, profile)[0]
+
+
+def build_console(
+    core: ConsoleCore, operator: str, profile: Path
+) -> tuple[MainWindow, CaseWorkflow]:
+    """The main window and its case workflow (actions, case pane, palette) on ``core``."""
     frame_tick = FrameTick(core.bus)
     window = MainWindow(
         core.bus,
@@ -120,7 +127,7 @@ def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
         # once shown and laid out: Qt ignores dock sizes asked of a window not yet shown
         QTimer.singleShot(0, lambda: _default_dock_sizes(window))
     frame_tick.start()
-    return window
+    return window, workflow
 
 
 def _default_dock_sizes(window: MainWindow) -> None:

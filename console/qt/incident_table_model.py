@@ -10,7 +10,7 @@ repainting their two columns, never by resetting the model.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -18,12 +18,10 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QRectF,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from console.core.city.model import Level
 from console.core.clock import Clock
@@ -109,6 +107,18 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 Rows = npt.NDArray[np.int64]
 
 
+class Cell(NamedTuple):
+    """One cell as painted: its text, and its text and background colours (None: default)."""
+
+    text: str
+    foreground: QColor | None
+    background: QColor | None
+
+
+RowCells = tuple[Cell, ...]
+"""Every cell of one shown row, in column order."""
+
+
 def type_label(type_id: str) -> str:
     """A case type id as shown in the table (``theft_ebike`` → ``Theft ebike``)."""
     text = str(type_id).replace("_", " ").strip()
@@ -121,7 +131,7 @@ def state_text(status: object) -> str:
 
 
 class IncidentTableModel(QAbstractTableModel):
-    """The rows of the current queue query; every cell is computed when painted."""
+    """The rows of the current queue query; a row's cells are computed when first painted."""
 
     # ---- Signals
 
@@ -142,7 +152,7 @@ class IncidentTableModel(QAbstractTableModel):
         self._warn = warn_fraction
         self._rows: Rows = np.zeros(0, dtype=np.int64)
         self._paths: dict[tuple[str, ...], tuple[str, str]] = {}
-        self._cells: dict[int, list[tuple[str, QBrush | None, QBrush | None]]] = {}
+        self._cells: dict[int, RowCells] = {}
 
     # ---- Public API
 
@@ -219,15 +229,18 @@ class IncidentTableModel(QAbstractTableModel):
         slot = _PAINT_ROLES.get(role)
         if slot is None:
             return self._other_data(index, role)
-        row = self._row_cells(index.row())
-        return None if row is None else row[index.column()][slot]
+        cells = self.row_cells(index.row())
+        if cells is None or not 0 <= index.column() < len(cells):
+            return None
+        value = cells[index.column()][slot]
+        return QBrush(value) if isinstance(value, QColor) else value
 
     def _other_data(self, index: AnyIndex, role: int) -> Any:
         column = index.column()
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _CENTRE if column in _CENTRED else None
+            return _CENTRE if column in CENTRED_COLUMNS else None
         if role == Qt.ItemDataRole.FontRole:
-            return _BOLD if column in (COL_PRIORITY, COL_STATE) else None
+            return _BOLD if column in BOLD_COLUMNS else None
         if role not in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole):
             return None
         case = self.case_at(index.row())
@@ -240,30 +253,25 @@ class IncidentTableModel(QAbstractTableModel):
         except (TypeError, ValueError, AttributeError, KeyError, IndexError):
             return None
 
-    def _row_cells(self, row: int) -> list[tuple[str, QBrush | None, QBrush | None]] | None:
-        """Display text, foreground and background of every cell of ``row`` (cached until
-        the rows, the cases or the clocks change)."""
+    def row_cells(self, row: int) -> RowCells | None:
+        """Text and colours of every cell of view row ``row`` (cached until the rows, the
+        cases or the clocks change); None outside the rows."""
         cells = self._cells.get(row)
         if cells is not None:
             return cells
         case = self.case_at(row)
         if case is None:
             return None
-        cells = []
+        now = self._clock.now()
+        built = []
         for column in range(len(COLUMNS)):
             try:
-                cells.append(
-                    (
-                        self._display(case, column),
-                        self._foreground(case, column),
-                        self._background(case, column),
-                    )
-                )
+                built.append(self._cell(case, column, now))
             except (TypeError, ValueError, AttributeError, KeyError, IndexError):
-                cells.append(("?", None, None))
+                built.append(Cell("?", None, None))
         if len(self._cells) > _CACHE_ROWS:
             self._cells.clear()
-        self._cells[row] = cells
+        cells = self._cells[row] = tuple(built)
         return cells
 
     # ---- Cells
@@ -278,50 +286,34 @@ class IncidentTableModel(QAbstractTableModel):
     def _clock_of(self, case: Incident, column: int) -> CaseClock | None:
         return citizen_clock(case) if column == COL_CITIZEN else department_clock(case)
 
-    def _display(self, case: Incident, column: int) -> str:
+    def _cell(self, case: Incident, column: int, now: float) -> Cell:
+        """The text and colours of one cell of ``case`` at ``now``."""
         if column == COL_PRIORITY:
-            return f"P{case.priority}"
+            colour = _PRIORITY_QCOLOURS.get(case.priority, _UNKNOWN_QCOLOUR)
+            return Cell(f"P{case.priority}", colour, None)
         if column == COL_STATE:
-            return state_text(case.status)
+            colour = _STATE_QCOLOURS.get(case.status, _UNKNOWN_QCOLOUR)
+            return Cell(state_text(case.status), colour, None)
         if column in (COL_CITIZEN, COL_DEPARTMENT):
             clock = self._clock_of(case, column)
-            return NO_VALUE if clock is None else format_duration(clock.elapsed(self._clock.now()))
+            if clock is None:
+                return Cell(NO_VALUE, DIM_TEXT, None)
+            shade = clock.colour(now, self._warn)
+            text = format_duration(clock.elapsed(now))
+            return Cell(text, CLOCK_TEXT.get(shade), CLOCK_BACKGROUNDS.get(shade))
         if column == COL_TYPE:
-            return type_label(case.incident_type)
+            return Cell(type_label(case.incident_type), None, None)
         if column == COL_TITLE:
-            return case.title or case.title_en
+            return Cell(case.title or case.title_en, None, None)
         if column == COL_PATH:
-            return self._path(case)[0]
+            return Cell(self._path(case)[0], DIM_TEXT if case.path is None else None, None)
         if column == COL_RESPONSIBLE:
             level = LEVEL_SHORT.get(case.responsible_level, str(case.responsible_level))
-            return f"{case.responsible_unit} · {level}"
+            return Cell(f"{case.responsible_unit} · {level}", None, None)
         if column == COL_BOUNCES:
-            return f"↩ {case.bounce_count}" if case.bounce_count > 0 else ""
-        return case.handler or NO_VALUE
-
-    def _background(self, case: Incident, column: int) -> QBrush | None:
-        if column not in (COL_CITIZEN, COL_DEPARTMENT):
-            return None
-        return _BACKGROUND_BRUSHES.get(self.clock_colour(case, column))
-
-    def _foreground(self, case: Incident, column: int) -> QBrush | None:
-        if column == COL_PRIORITY:
-            return QBrush(QColor(PRIORITY_COLOURS.get(case.priority, UNKNOWN_COLOUR)))
-        if column == COL_STATE:
-            return QBrush(QColor(STATE_COLOURS.get(case.status, UNKNOWN_COLOUR)))
-        if column in (COL_CITIZEN, COL_DEPARTMENT):
-            colour = self.clock_colour(case, column)
-            if colour is ClockColour.IDLE:
-                return QBrush(DIM_TEXT)
-            text = CLOCK_TEXT.get(colour)
-            return QBrush(text) if text is not None else None
-        if column == COL_BOUNCES:
-            return QBrush(BOUNCE_COLOUR)
-        if column == COL_HANDLER and not case.handler:
-            return QBrush(DIM_TEXT)
-        if column == COL_PATH and case.path is None:
-            return QBrush(DIM_TEXT)
-        return None
+            text = f"↩ {case.bounce_count}" if case.bounce_count > 0 else ""
+            return Cell(text, BOUNCE_COLOUR, None)
+        return Cell(case.handler or NO_VALUE, None if case.handler else DIM_TEXT, None)
 
     def _tooltip(self, case: Incident, column: int) -> str | None:
         if column in (COL_CITIZEN, COL_DEPARTMENT):
@@ -358,8 +350,14 @@ class IncidentTableModel(QAbstractTableModel):
         return shown
 
 
-_CENTRED = frozenset({COL_PRIORITY, COL_CITIZEN, COL_DEPARTMENT, COL_BOUNCES})
+CENTRED_COLUMNS = frozenset({COL_PRIORITY, COL_CITIZEN, COL_DEPARTMENT, COL_BOUNCES})
+"""Columns whose text is centred."""
+BOLD_COLUMNS = frozenset({COL_PRIORITY, COL_STATE})
+"""Columns whose text is bold."""
 _CENTRE = Qt.AlignmentFlag.AlignCenter
+_PRIORITY_QCOLOURS = {priority: QColor(c) for priority, c in PRIORITY_COLOURS.items()}
+_STATE_QCOLOURS = {state: QColor(c) for state, c in STATE_COLOURS.items()}
+_UNKNOWN_QCOLOUR = QColor(UNKNOWN_COLOUR)
 _BOLD = QFont()
 _BOLD.setBold(True)
 _PAINT_ROLES = {
@@ -369,7 +367,6 @@ _PAINT_ROLES = {
 }
 """Roles read on every paint, answered from the row cache: the slot in a cached cell."""
 _CACHE_ROWS = 2000
-_BACKGROUND_BRUSHES = {colour: QBrush(c) for colour, c in CLOCK_BACKGROUNDS.items()}
 _HEADER_TIPS = (
     "Priority (1 most urgent)",
     "State in the case loop",
@@ -382,32 +379,3 @@ _HEADER_TIPS = (
     "Times a unit returned the case",
     "Who last handled the case",
 )
-
-
-class StateBadgeDelegate(QStyledItemDelegate):
-    """Paints the state cell as a coloured badge."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
-        text = index.data(Qt.ItemDataRole.DisplayRole)
-        brush = index.data(Qt.ItemDataRole.ForegroundRole)
-        if not text or not isinstance(brush, QBrush):
-            super().paint(painter, option, index)
-            return
-        if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[attr-defined]
-            painter.fillRect(option.rect, option.palette.highlight())  # type: ignore[attr-defined]
-        colour = brush.color()
-        rect = QRectF(option.rect).adjusted(4, 3, -4, -3)  # type: ignore[attr-defined]
-        font = QFont(option.font)  # type: ignore[attr-defined]
-        font.setBold(True)
-        font.setPointSizeF(max(6.0, font.pointSizeF() - 1))
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        fill = QColor(colour)
-        fill.setAlpha(48)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fill)
-        painter.drawRoundedRect(rect, 3, 3)
-        painter.setPen(colour)
-        painter.setFont(font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(text))
-        painter.restore()

@@ -266,6 +266,63 @@ def test_malformed_cases_are_indexed_without_crashing() -> None:
         index.case_at(5)
 
 
+def test_a_bulk_load_matches_cases_added_one_by_one() -> None:
+    base = _bare_case()
+    paths = [PATH, None, dataclasses.replace(PATH, grid="340303001001002")]
+    made = [
+        dataclasses.replace(
+            base,
+            id=case_id,
+            title=f"title {(case_id * 7) % 50:02d}",
+            handler=None if case_id % 3 else f"handler-{case_id % 5}",
+            priority=1 + case_id % 4,
+            status=list(S)[case_id % len(S)],
+            platform=list(Platform)[case_id % len(Platform)],
+            responsible_level=Level(case_id % 5),
+            path=paths[case_id % 3],
+            reported_at=float(case_id % 17),
+            due_at=float(case_id % 17) + 600,
+            signed_at=60.0 if case_id % 4 == 0 else None,
+            handle_due_at=360.0 if case_id % 4 == 0 else None,
+            closed_at=900.0 if case_id % 5 == 0 else None,
+            bounce_count=case_id % 3,
+        )
+        for case_id in range(200, 0, -1)
+    ]
+    bulk, single = CaseIndex(), CaseIndex()
+    bulk.load(made[:120])
+    bulk.load([dataclasses.replace(c, version=2, title=c.title + "!") for c in made[:10]])
+    bulk.load(made[120:])  # more than a few new titles at once: re-ranked on use
+    for case in made:
+        single.upsert(case)
+    for case in made[:10]:
+        single.upsert(dataclasses.replace(case, version=2, title=case.title + "!"))
+    filters = [
+        CaseFilter(states=ALL_STATES),
+        CaseFilter(),
+        CaseFilter(states=ALL_STATES, jurisdiction="340303001001002"),
+        CaseFilter(states=ALL_STATES, platforms=frozenset({Platform.PUBLIC_UTILITIES})),
+        CaseFilter(states=ALL_STATES, levels=frozenset({Level.GRID, Level.CITY})),
+        CaseFilter(states=ALL_STATES, text="handler-2"),
+        CaseFilter(overdue_only=True),
+    ]
+    for case_filter in filters:
+        for key in SortKey:
+            for descending in (False, True):
+                got = bulk.query(case_filter, key, descending, now=700.0)
+                want = single.query(case_filter, key, descending, now=700.0)
+                assert ids(bulk, got) == ids(single, want), (case_filter, key, descending)
+    assert (
+        bulk.divisions(Level.GRID)
+        == single.divisions(Level.GRID)
+        == sorted({PATH.grid, "340303001001002"})
+    )
+    assert bulk.get(3) == single.get(3) and len(bulk) == len(single) == 200
+    assert shown(bulk, 700.0, jurisdiction="340303001001002", states=ALL_STATES) == {
+        c.id for c in made if c.id % 3 == 2
+    }
+
+
 def _loop(status: S) -> int:
     from console.core.incidents.case_index import STATE_ORDER
 

@@ -7,7 +7,9 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from console.core.bus import EventBus
@@ -16,6 +18,7 @@ from console.core.clock import ManualClock
 from console.core.events import Platform
 from console.core.incidents import Incident, IncidentService, IncidentStatus, Verb
 from console.core.incidents.clocks import ClockColour
+from console.qt.case_row_delegate import PADDING
 from console.qt.incident_table_model import (
     CLOCK_BACKGROUNDS,
     COL_BOUNCES,
@@ -27,8 +30,10 @@ from console.qt.incident_table_model import (
     COL_STATE,
     COL_TITLE,
     COL_TYPE,
+    STATE_COLOURS,
 )
 from console.qt.panes.incident_queue import IncidentQueuePane
+from console.qt.theme import ACCENT
 from tests.support.cases import CENTRE, name_of
 
 S = IncidentStatus
@@ -327,3 +332,63 @@ def test_a_malformed_or_unknown_type_case_does_not_crash(
         cell(queue, 0, column)
         cell(queue, 0, column, Qt.ItemDataRole.ToolTipRole)
     queue.table.grab()
+
+
+def test_rows_are_painted_with_badges_clock_colours_and_a_visible_selection(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus, clock: ManualClock
+) -> None:
+    report(service, "flooding", "水漫路面")  # citizen limit 60 min
+    report(service, "street_light_fault", "路灯不亮")
+    clock.advance(61 * 60)  # the flood is overdue (red), the light is not
+    tick(bus, queue)
+    queue.tick()
+    view = queue.table
+    red = CLOCK_BACKGROUNDS[ClockColour.RED]
+    base = view.palette().base().color()
+
+    def pixel(image: QImage, row: int, column: int, dx: int = 2, dy: int = 2) -> QColor:
+        rect = view.visualRect(queue.model.index(row, column))
+        return image.pixelColor(rect.left() + dx, rect.top() + dy)
+
+    image = view.viewport().grab().toImage()
+    assert pixel(image, 0, COL_CITIZEN) == red
+    assert pixel(image, 1, COL_CITIZEN) != red
+    badge = pixel(image, 0, COL_STATE, dx=6, dy=11)  # inside the badge, left of its text
+    reported = QColor(STATE_COLOURS[S.REPORTED])
+    assert badge != base and badge.red() > badge.green() and badge.red() > badge.blue()
+    assert reported.red() > reported.green()
+    title = view.visualRect(queue.model.index(0, COL_TITLE))
+    inked = {
+        image.pixelColor(x, title.center().y()).name()
+        for x in range(title.left() + PADDING, title.left() + 80)
+    }
+    assert len(inked) > 2  # the title's text was drawn
+
+    queue.select_case(shown_ids(queue)[0])
+    image = view.viewport().grab().toImage()
+    assert pixel(image, 0, COL_CITIZEN, dx=10) == red  # still red under the selection
+    assert pixel(image, 0, COL_TITLE, dx=view.columnWidth(COL_TITLE) - 3) == (
+        view.palette().highlight().color()
+    )
+    assert image.pixelColor(1, 5) == QColor(ACCENT)  # the selected row's left stripe
+    assert image.pixelColor(1, 22 + 5) != QColor(ACCENT)
+
+
+def test_the_row_delegate_also_paints_a_single_cell(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus, clock: ManualClock
+) -> None:
+    report(service, "flooding", "水漫路面")
+    clock.advance(61 * 60)
+    tick(bus, queue)
+    queue.tick()
+    view = queue.table
+    image = QImage(120, 22, QImage.Format.Format_RGB32)
+    image.fill(QColor("black"))
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, 120, 22)
+    option.font = view.font()
+    option.widget = view
+    painter = QPainter(image)
+    view.row_delegate.paint(painter, option, queue.model.index(0, COL_CITIZEN))
+    painter.end()
+    assert image.pixelColor(2, 2) == CLOCK_BACKGROUNDS[ClockColour.RED]

@@ -13,12 +13,13 @@ import enum
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from console.core.city.model import Level
+from console.core.city.model import JurisdictionPath, Level
 from console.core.events import Platform
 from console.core.incidents.model import Incident, IncidentStatus
 
@@ -60,6 +61,9 @@ _PLATFORM_CODE = {platform: code for code, platform in enumerate(_PLATFORMS)}
 _FINAL_BY_CODE = np.array([s.is_final for s in STATE_ORDER] + [False], dtype=bool)
 _DEPT_CLOCK_BY_CODE = np.array([s in (S.SIGNED, S.IN_HAND) for s in STATE_ORDER] + [False])
 _INITIAL_CAPACITY = 1024
+_PATH_SEPARATOR = "\x1f"
+_FEW_NEW = 32
+"""Up to this many new strings are slotted into the existing ranks one by one."""
 _MISSING_16 = 32767
 _MISSING_32 = 2**31 - 1
 """Rank of an empty string (sorts last); columns with fewer values use 16-bit ranks."""
@@ -149,6 +153,28 @@ class _Strings:
             self._slot_in(folded)
         return found
 
+    def intern_many(self, values: list[str]) -> npt.NDArray[np.int32]:
+        """The ids of ``values`` (new values get the next ids, in order of first use)."""
+        ids = self._ids
+        new = [value for value in dict.fromkeys(values) if value not in ids]
+        if len(new) <= _FEW_NEW:
+            for value in new:
+                self.intern(value)
+        else:
+            start = len(self.values)
+            ids.update(zip(new, range(start, start + len(new)), strict=True))
+            self.values.extend(new)
+            self._folded.extend(value.casefold() for value in new)
+            self._sorted = None  # many new values: rank them all again on next use
+            self._array = None
+            self._int_ranks = None
+        return np.fromiter(map(ids.__getitem__, values), dtype=np.int32, count=len(values))
+
+    def prepare(self) -> None:
+        """Compute the sort ranks and the search array now rather than on first use."""
+        self.int_ranks()
+        self.containing("")
+
     def find(self, value: str) -> int:
         """The id of ``value``, or -1 if it never occurred."""
         return self._ids.get(value, _UNKNOWN)
@@ -156,11 +182,11 @@ class _Strings:
     def ranks(self) -> Floats:
         """Sort rank of each id (case-insensitive); NaN for the empty string (sorts last)."""
         if self._sorted is None:
-            order = sorted(range(len(self.values)), key=self._folded.__getitem__)
+            order = np.argsort(self._folded_array(), kind="stable")
             self._ranks = np.full(max(16, 2 * len(order)), math.nan)
-            self._ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=float)
-            self._sorted = [self._folded[i] for i in order]
-            self._sorted_ranks = [float(r) for r in range(len(order))]
+            self._ranks[order] = np.arange(len(order), dtype=float)
+            self._sorted = [self._folded[i] for i in order.tolist()]
+            self._sorted_ranks = list(map(float, range(len(order))))
         ranks = self._ranks[: len(self.values)]
         empty = self._ids.get("")
         if empty is not None:
@@ -184,10 +210,14 @@ class _Strings:
 
     def containing(self, needle: str) -> Mask:
         """Which ids hold ``needle`` (already case-folded)."""
+        found: Mask = np.strings.find(self._folded_array(), needle) >= 0
+        return found
+
+    def _folded_array(self) -> npt.NDArray[np.str_]:
+        """The case-folded values as a numpy string array (made once per new value)."""
         if self._array is None:
             self._array = np.array(self._folded, dtype=np.str_)
-        found: Mask = np.strings.find(self._array, needle) >= 0
-        return found
+        return self._array
 
     def _slot_in(self, folded: str) -> None:
         assert self._sorted is not None
@@ -232,8 +262,35 @@ def _stable_order(key: npt.NDArray[Any]) -> Rows:
     return np.concatenate([order, np.flatnonzero(missing)]).astype(np.int64, copy=False)
 
 
-def _time(value: float | None) -> float:
-    return math.nan if value is None else float(value)
+def _lookup(codes: list[int], count: int) -> Mask:
+    """A table of ``count + 1`` flags, set at ``codes``; the last answers unknown (-1) codes."""
+    table: Mask = np.zeros(count + 1, dtype=bool)
+    table[[code for code in codes if 0 <= code < count]] = True
+    return table
+
+
+def _path_key(path: JurisdictionPath | None) -> str:
+    """A path's codes, city first, as one string that sorts like the path ("" outside)."""
+    return "" if path is None else _PATH_SEPARATOR.join(reversed(path.chain()))
+
+
+def _int_or_zero(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _level_code(level: object) -> int:
+    return int(level) if isinstance(level, int) else _UNKNOWN
+
+
+_TIME_COLUMNS = (
+    ("reported", "reported_at"),
+    ("due", "due_at"),
+    ("signed", "signed_at"),
+    ("handle_due", "handle_due_at"),
+    ("handled", "handled_at"),
+    ("closed", "closed_at"),
+)
+"""Time columns of the index and the case fields they hold."""
 
 
 def _ids_containing(ids: Rows, digits: str) -> Mask:
@@ -262,6 +319,7 @@ class CaseIndex:
         self._units = _Strings()
         self._handlers = _Strings()
         self._path_keys = _Strings()
+        self._path_table: npt.NDArray[np.int32] = np.zeros((len(Level), 0), dtype=np.int32)
         self._codes = _Strings()
         self._code_level: list[int] = []
         self._col: dict[str, npt.NDArray[Any]] = {}
@@ -275,31 +333,61 @@ class CaseIndex:
     # ---- Loading
 
     def load(self, cases: Iterable[Incident]) -> None:
-        """Add or update many cases (the initial load, or a catch-up)."""
-        for case in cases:
-            self.upsert(case)
+        """Add or update many cases at once (the initial load, or a catch-up).
+
+        Columns are written a whole batch at a time, and sort ranks and search
+        arrays are prepared, so the first query after a load is as fast as later ones.
+        """
+        latest = {case.id: case for case in cases}
+        known = [case for case in latest.values() if case.id in self._row_of]
+        fresh = [case for case in latest.values() if case.id not in self._row_of]
+        if known:
+            self._update(known)
+        if fresh:
+            self._append(fresh)
+        for strings in (self._types, self._titles, self._titles_en, self._units, self._handlers):
+            strings.prepare()
+        self._path_keys.int_ranks()
 
     def upsert(self, case: Incident) -> int:
         """Add ``case`` or replace the stored version of it; returns its row."""
-        row = self._row_of.get(case.id)
-        if row is None:
-            if self._n == len(self._col["id"]):
-                self._allocate(2 * len(self._col["id"]))
-            row = self._n
-            self._n += 1
-            self._row_of[case.id] = row
-            self._cases.append(case)
-            self._id_ordered = self._id_ordered and case.id > self._max_id
-            self._max_id = max(self._max_id, case.id)
-            self._write(row, case)
-            self._extend_reported_order(row)
+        if case.id in self._row_of:
+            self._update([case])
         else:
+            self._append([case])
+        return self._row_of[case.id]
+
+    def _append(self, cases: list[Incident]) -> None:
+        """Store ``cases`` (none of them indexed yet) in new rows."""
+        start, count = self._n, len(cases)
+        capacity = len(self._col["id"])
+        if start + count > capacity:
+            while capacity < start + count:
+                capacity *= 2
+            self._allocate(capacity)
+        rows = np.arange(start, start + count, dtype=np.int64)
+        self._n += count
+        for row, case in zip(rows.tolist(), cases, strict=True):
+            self._row_of[case.id] = row
+            if case.id <= self._max_id:
+                self._id_ordered = False
+            self._max_id = max(self._max_id, case.id)
+        self._cases.extend(cases)
+        self._write(rows, cases)
+        if count == 1:
+            self._extend_reported_order(start)
+        else:
+            self._by_reported = None
+
+    def _update(self, cases: list[Incident]) -> None:
+        """Replace the stored versions of ``cases`` (all of them indexed)."""
+        rows = np.fromiter((self._row_of[case.id] for case in cases), np.int64, len(cases))
+        for row, case in zip(rows.tolist(), cases, strict=True):
             self._cases[row] = case
-            reported = self._col["reported"][row]
-            self._write(row, case)
-            if reported != self._col["reported"][row]:
-                self._by_reported = None
-        return row
+        reported = self._col["reported"][rows].copy()
+        self._write(rows, cases)
+        if not np.array_equal(reported, self._col["reported"][rows], equal_nan=True):
+            self._by_reported = None
 
     # ---- Reading
 
@@ -380,33 +468,46 @@ class CaseIndex:
         self._col = grown
         self._paths = paths
 
-    def _write(self, row: int, case: Incident) -> None:
-        self._col["id"][row] = case.id
-        self._col["version"][row] = case.version
-        self._col["priority"][row] = case.priority if isinstance(case.priority, int) else 0
-        self._col["bounce"][row] = case.bounce_count if isinstance(case.bounce_count, int) else 0
-        self._col["state"][row] = _STATE_CODE.get(case.status, len(STATE_ORDER))
-        self._col["platform"][row] = _PLATFORM_CODE.get(case.platform, _UNKNOWN)
-        level = case.responsible_level
-        self._col["level"][row] = int(level) if isinstance(level, int) else _UNKNOWN
-        self._col["reported"][row] = _time(case.reported_at)
-        self._col["due"][row] = _time(case.due_at)
-        self._col["signed"][row] = _time(case.signed_at)
-        self._col["handle_due"][row] = _time(case.handle_due_at)
-        self._col["handled"][row] = _time(case.handled_at)
-        self._col["closed"][row] = _time(case.closed_at)
-        self._col["type"][row] = self._types.intern(str(case.incident_type))
-        self._col["title"][row] = self._titles.intern(str(case.title or ""))
-        self._col["title_en"][row] = self._titles_en.intern(str(case.title_en or ""))
-        self._col["unit"][row] = self._units.intern(str(case.responsible_unit or ""))
-        self._col["handler"][row] = self._handlers.intern(str(case.handler or ""))
-        chain = case.path.chain() if case.path is not None else None
-        self._col["path_key"][row] = self._path_keys.intern(
-            "" if chain is None else "\x1f".join(reversed(chain))
-        )
-        for level in Level:
-            code = _UNKNOWN if chain is None else self._code(chain[4 - level], level)
-            self._paths[level, row] = code
+    def _write(self, rows: Rows, cases: list[Incident]) -> None:
+        """Write the columns of ``cases`` into ``rows`` (one batch per column)."""
+        col = self._col
+        col["id"][rows] = list(map(attrgetter("id"), cases))
+        col["version"][rows] = list(map(attrgetter("version"), cases))
+        col["priority"][rows] = [_int_or_zero(case.priority) for case in cases]
+        col["bounce"][rows] = [_int_or_zero(case.bounce_count) for case in cases]
+        unknown_state = len(STATE_ORDER)
+        col["state"][rows] = [_STATE_CODE.get(case.status, unknown_state) for case in cases]
+        col["platform"][rows] = [_PLATFORM_CODE.get(case.platform, _UNKNOWN) for case in cases]
+        col["level"][rows] = [_level_code(case.responsible_level) for case in cases]
+        for name, attribute in _TIME_COLUMNS:  # None becomes NaN
+            col[name][rows] = np.array(list(map(attrgetter(attribute), cases)), np.float64)
+        col["type"][rows] = self._types.intern_many([str(c.incident_type) for c in cases])
+        col["title"][rows] = self._titles.intern_many([str(c.title or "") for c in cases])
+        col["title_en"][rows] = self._titles_en.intern_many([str(c.title_en or "") for c in cases])
+        col["unit"][rows] = self._units.intern_many([str(c.responsible_unit or "") for c in cases])
+        col["handler"][rows] = self._handlers.intern_many([str(c.handler or "") for c in cases])
+        paths = list(map(attrgetter("path"), cases))
+        keys = {path: _path_key(path) for path in dict.fromkeys(paths)}
+        key_ids = self._path_keys.intern_many([keys[path] for path in paths])
+        col["path_key"][rows] = key_ids
+        self._paths[:, rows] = self._path_codes()[:, key_ids]
+
+    def _path_codes(self) -> npt.NDArray[np.int32]:
+        """The division code id at each level (rows) of each path key id (columns)."""
+        table = self._path_table
+        known = table.shape[1]
+        count = len(self._path_keys.values)
+        if known == count:
+            return table
+        grown = np.full((len(Level), count), _UNKNOWN, dtype=np.int32)
+        grown[:, :known] = table
+        for key_id in range(known, count):
+            key = self._path_keys.values[key_id]
+            if key:
+                for level, code in zip(Level, key.split(_PATH_SEPARATOR), strict=False):
+                    grown[level, key_id] = self._code(code, level)
+        self._path_table = grown
+        return grown
 
     def _code(self, code: str, level: int) -> int:
         code_id = self._codes.intern(code)
@@ -424,11 +525,10 @@ class CaseIndex:
             allowed[[_STATE_CODE[s] for s in f.states if s in _STATE_CODE]] = True
             mask &= allowed[self._col["state"][:n]]
         if f.platforms:
-            wanted = [_PLATFORM_CODE[p] for p in f.platforms if p in _PLATFORM_CODE]
-            mask &= np.isin(self._col["platform"][:n], np.asarray(wanted, dtype=np.int8))
+            codes = [_PLATFORM_CODE[p] for p in f.platforms if p in _PLATFORM_CODE]
+            mask &= _lookup(codes, len(_PLATFORMS))[self._col["platform"][:n]]
         if f.levels:
-            wanted = [int(level) for level in f.levels]
-            mask &= np.isin(self._col["level"][:n], np.asarray(wanted, dtype=np.int8))
+            mask &= _lookup([int(level) for level in f.levels], len(Level))[self._col["level"][:n]]
         if f.jurisdiction:
             code_id = self._codes.find(f.jurisdiction)
             if code_id == _UNKNOWN:

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -42,13 +41,8 @@ from console.core.incidents.case_index import (
 )
 from console.core.incidents.model import Incident
 from console.core.incidents.service import IncidentService
-from console.qt.incident_table_model import (
-    COL_STATE,
-    COLUMNS,
-    SORT_KEYS,
-    IncidentTableModel,
-    StateBadgeDelegate,
-)
+from console.qt.case_row_delegate import CaseTableView
+from console.qt.incident_table_model import COLUMNS, SORT_KEYS, IncidentTableModel
 from console.qt.panes.base import Pane
 
 log = logging.getLogger(__name__)
@@ -284,9 +278,8 @@ class IncidentQueuePane(Pane):
         self.setStyleSheet(_PANE_STYLE)
 
     def _build_table(self) -> None:
-        self.table = QTableView()
+        self.table = CaseTableView()
         self.table.setModel(self.model)
-        self.table.setItemDelegateForColumn(COL_STATE, StateBadgeDelegate(self.table))
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)  # asks the model for the indicated sort
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
