@@ -3,10 +3,11 @@
 Builds the real console window and its case workflow
 (``console.qt.console_app.build_console``) on a temporary SQLite file with the
 built-in simulation running fast (52,600 vehicles moving; simulated colleague
-desks off, so only the bench works its cases), then triggers the real QActions (accept, open, dispatch by the dispatch
-dialog, escalate by its form) on cases and measures, for each, the time from
-the trigger (or the dialog's confirm) until the state is committed and the
-queue row and the case pane show it after a paint.
+desks off, so only the bench works its cases), then triggers the real QActions
+(accept, open, dispatch by the dispatch dialog, escalate by its form) on cases
+and measures, for each, the time from the trigger (or the dialog's confirm)
+until the state is committed and the queue row and the case pane show it after
+a paint.
 
 Baseline, measured in the same run on other cases: the same commands stored
 by the naive path — the service call, then every case re-read from SQLite and

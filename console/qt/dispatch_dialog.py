@@ -210,11 +210,10 @@ class DispatchDialog(QDialog):
         self.units.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.units.setSpacing(1)
         for number, rec in enumerate(self._recs, start=1):
-            where = "in jurisdiction" if rec.in_jurisdiction else "OUTSIDE jurisdiction"
+            # the reason line says status, jurisdiction, distance and ETA, as ranked
             item = QListWidgetItem(
-                f"{number}  {rec.unit.name}  —  {rec.unit.kind.replace('_', ' ')}, "
-                f"{rec.status.replace('_', ' ')}\n     {rec.distance_km:.1f} km · "
-                f"ETA {rec.eta_minutes:.0f} min · {where} · {rec.reason}"
+                f"{number}  {rec.unit.name}  —  {rec.unit.kind.replace('_', ' ')}"
+                f"\n     {rec.reason}"
             )
             if not rec.in_jurisdiction:
                 item.setForeground(QColor(OUT_COLOUR))

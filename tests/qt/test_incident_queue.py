@@ -343,6 +343,7 @@ def test_rows_are_painted_with_badges_clock_colours_and_a_visible_selection(
     tick(bus, queue)
     queue.tick()
     view = queue.table
+    view.selectionModel().clear()  # the first case shown was put in focus; look at plain rows
     red = CLOCK_BACKGROUNDS[ClockColour.RED]
     base = view.palette().base().color()
 
@@ -392,3 +393,20 @@ def test_the_row_delegate_also_paints_a_single_cell(
     view.row_delegate.paint(painter, option, queue.model.index(0, COL_CITIZEN))
     painter.end()
     assert image.pixelColor(2, 2) == CLOCK_BACKGROUNDS[ClockColour.RED]
+
+
+def test_the_first_cases_to_arrive_put_the_most_urgent_in_focus(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus, clock: ManualClock
+) -> None:
+    assert queue.current_case_id() is None
+    seen: list[int] = []
+    queue.sig_case_selected.connect(seen.append)
+    light = report(service, "street_light_fault", "路灯不亮")
+    flood = report(service, "flooding", "水漫路面")
+    tick(bus, queue)
+    assert queue.current_case_id() == flood.id  # priority 1 before priority 4
+    assert seen == [flood.id]
+    queue.select_case(light.id)
+    report(service, "road_accident", "追尾")
+    tick(bus, queue)
+    assert queue.current_case_id() == light.id  # a chosen case stays chosen

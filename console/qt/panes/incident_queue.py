@@ -329,10 +329,13 @@ class IncidentQueuePane(Pane):
             return
         rows = self.index.query(self._filter, self._sort, self._descending, self._clock.now())
         scroll = self.table.verticalScrollBar().value()
+        was_empty = self.model.rowCount() == 0
         if self.model.set_rows(rows):
             self._restore_selection(keep_scroll)
             if keep_scroll:
                 self.table.verticalScrollBar().setValue(scroll)
+            if was_empty and self._selected_id is None and len(rows):
+                self._select_row(0)  # the first cases to show: the most urgent is in focus
         self._update_summary()
         self._update_jurisdictions()
 
