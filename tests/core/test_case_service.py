@@ -31,6 +31,7 @@ from console.core.incidents import (
     IncidentRules,
     IncidentService,
     IncidentStatus,
+    StorageError,
     Verb,
     store,
 )
@@ -259,7 +260,9 @@ def test_failed_audit_insert_leaves_no_state_change(
     incident = accident(service)
     changes_of(bus)
     fail_audit_inserts(db)
-    with pytest.raises(IntegrityError, match="audit storage failed"):
+    with pytest.raises(
+        StorageError, match=r"accept was not stored, nothing changed.*audit storage"
+    ):
         service.accept(incident.id, "op-li")
     assert service.get(incident.id) == incident
     assert bus.pending == 0

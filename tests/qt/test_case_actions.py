@@ -12,6 +12,7 @@ from PySide6.QtCore import QBuffer, QIODevice, Qt, Signal
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QLineEdit, QListWidget, QMainWindow, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from console.core.bus import EventBus
 from console.core.city.model import Level
@@ -355,3 +356,22 @@ def test_go_to_the_next_overdue_case(
     desk.focus_list(qtbot, row=[c.id for c in service.list_open()].index(slow.id))
     qtbot.keyClick(desk.queue.list, Qt.Key.Key_G)
     assert desk.queue.current_case_id() == urgent.id
+
+
+def test_a_database_failure_is_shown_and_the_case_stays_as_it_was(
+    desk: Desk, qtbot: QtBot, service: IncidentService
+) -> None:
+    case = report(service)
+    desk.focus_list(qtbot)
+    with service.db.engine.begin() as connection:  # the disk is full, say: a real refusal
+        connection.execute(
+            text(
+                "CREATE TRIGGER audit_full BEFORE INSERT ON audit "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
+        )
+    qtbot.keyClick(desk.queue.list, Qt.Key.Key_A)
+    assert "accept was not stored, nothing changed" in desk.refusals[-1]
+    assert "database or disk is full" in desk.refusals[-1]
+    assert service.get(case.id).status is IncidentStatus.REPORTED
+    assert "Reported" in desk.queue.row_text(case.id)

@@ -13,6 +13,7 @@ from console.core.incidents.model import (
     IncidentError,
     IncidentStatus,
     Note,
+    StorageError,
 )
 from console.core.incidents.rules import RulesError, load_incident_rules
 from console.core.incidents.service import IncidentService, Locate
@@ -33,6 +34,7 @@ __all__ = [
     "Locate",
     "Note",
     "RulesError",
+    "StorageError",
     "Verb",
     "load_incident_rules",
 ]

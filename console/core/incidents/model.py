@@ -81,6 +81,10 @@ class ConcurrentUpdateError(IncidentError):
     """The case changed since it was read; re-read it and decide again."""
 
 
+class StorageError(IncidentError):
+    """The database failed while storing an action; nothing was changed."""
+
+
 SYSTEM_ACTOR = "system"
 """The actor recorded for what the console does by itself (opening, automatic rules)."""
 

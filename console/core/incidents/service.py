@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from console.core.bus import EventBus
 from console.core.city.model import JurisdictionPath, Level
@@ -31,6 +31,7 @@ from console.core.incidents.model import (
     IncidentError,
     IncidentStatus,
     Note,
+    StorageError,
 )
 from console.core.incidents.types import (
     ALARM_ID_FIELD,
@@ -186,24 +187,31 @@ class IncidentService:
         if photo is not None:
             params["photo"] = photo[0]
         now = self.clock.now()
-        with self.db.engine.begin() as connection:
-            current = store.read_existing(connection, incident_id)
-            if expected_version is not None and current.version != expected_version:
-                raise store.stale(current, expected_version)
-            target = None
-            if verb is Verb.MERGE:
-                target = store.read(connection, int(params.get("into", 0)))
-                params["into"] = int(params.get("into", 0))
-            change = decide(current, verb, params, now, actor, self._context(current, target))
-            updated = self._write(connection, current, change, actor, now)
-            if verb in (Verb.NOTE, Verb.HANDLE):
-                text = change.params.get("text") or change.params.get("note")
-                store.insert_note(connection, incident_id, now, actor, str(text))
-            if photo is not None:
-                store.insert_attachment(connection, incident_id, now, actor, *photo)
-            merged_into = None
-            if target is not None:
-                merged_into = self._absorb(connection, target, updated, actor, now)
+        try:
+            with self.db.engine.begin() as connection:
+                current = store.read_existing(connection, incident_id)
+                if expected_version is not None and current.version != expected_version:
+                    raise store.stale(current, expected_version)
+                target = None
+                if verb is Verb.MERGE:
+                    params["into"] = int(params.get("into", 0))
+                    target = store.read(connection, params["into"])
+                context = self._context(current, target)
+                change = decide(current, verb, params, now, actor, context)
+                updated = self._write(connection, current, change, actor, now)
+                if verb in (Verb.NOTE, Verb.HANDLE):
+                    text = change.params.get("text") or change.params.get("note")
+                    store.insert_note(connection, incident_id, now, actor, str(text))
+                if photo is not None:
+                    store.insert_attachment(connection, incident_id, now, actor, *photo)
+                merged_into = None
+                if target is not None:
+                    merged_into = self._absorb(connection, target, updated, actor, now)
+        except DBAPIError as exc:
+            raise StorageError(
+                f"case {incident_id}: {verb} was not stored, nothing changed; "
+                f"the database said: {exc.orig}"
+            ) from exc
         self._announce(updated, change.action, actor, now)
         if merged_into is not None:
             self._announce(merged_into, "merged_in", actor, now)
