@@ -492,6 +492,9 @@ class CaseActions(QObject):
         unit_id, reason = dialog.choice()
         if key == "verify_fail":
             done = self.perform(case, Verb.VERIFY, passed=False, note=reason, unit_id=unit_id)
+        elif key == "dispatch":
+            stored = dialog.reason_to_store()
+            done = self.perform(case, Verb.DISPATCH, unit_id=unit_id, reason=stored)
         else:
             done = self.perform(case, Verb(key), unit_id=unit_id, reason=reason)
         if done is None:

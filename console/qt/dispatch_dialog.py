@@ -91,6 +91,16 @@ class DispatchDialog(QDialog):
         """The chosen unit id and the reason given."""
         return self.unit_edit.text().strip(), self.reason.text().strip()
 
+    def reason_to_store(self) -> str:
+        """The reason kept in the audit: the one typed, else why the chosen unit was proposed."""
+        unit_id, typed = self.choice()
+        if typed:
+            return typed
+        for number, rec in enumerate(self._recs, start=1):
+            if rec.unit.unit_id == unit_id:
+                return f"recommended {number}: {rec.reason}"
+        return ""
+
     def fill(self, unit_id: str, reason: str) -> None:
         """Put back the choice of an earlier, refused try."""
         self.unit_edit.setText(unit_id)

@@ -191,7 +191,9 @@ def test_accept_open_dispatch_from_the_keyboard(
     assert stored.status is IncidentStatus.DISPATCHED
     assert stored.responsible_unit_id == "TP-340303-01"  # nearest unit in jurisdiction
     assert "Dispatched" in desk.queue.row_text(case.id)
-    assert [e.actor for e in service.audit_trail(case.id)][-1] == OPERATOR
+    last = service.audit_trail(case.id)[-1]
+    assert last.actor == OPERATOR
+    assert last.reason.startswith("recommended 1: ")  # why this unit, kept with the dispatch
 
 
 def test_letters_typed_into_the_search_box_do_not_act(
