@@ -259,11 +259,15 @@ def main() -> None:
     pane.resize(1280, 720)
     pane.show()
     start = time.perf_counter()
-    pane.attach(bus)
+    pane.attach(bus)  # a store this large is read on a worker thread
+    attached = time.perf_counter() - start
+    while pane.model.rowCount() == 0:
+        app.processEvents()
+        time.sleep(0.005)
     painted(pane.table)
     print(
         f"initial load of {len(pane.index):,} cases into the queue: "
-        f"{time.perf_counter() - start:.2f} s"
+        f"{time.perf_counter() - start:.2f} s (the window was blocked {attached * 1000:.0f} ms)"
     )
 
     county = pane.index.divisions(Level.COUNTY)[0]

@@ -410,3 +410,20 @@ def test_the_first_cases_to_arrive_put_the_most_urgent_in_focus(
     report(service, "road_accident", "追尾")
     tick(bus, queue)
     assert queue.current_case_id() == light.id  # a chosen case stays chosen
+
+
+def test_a_large_store_is_read_in_the_background_and_nothing_is_missed(
+    qtbot: QtBot, service: IncidentService, bus: EventBus, clock: ManualClock
+) -> None:
+    first = report(service, "flooding", "水漫路面")
+    pane = IncidentQueuePane(service, clock, name_of)
+    pane.background_load_over = 0  # every store counts as large here
+    qtbot.addWidget(pane)
+    handles = pane.subscribe(bus)
+    assert "Loading 1 case…" in pane.summary.text()
+    late = report(service, "road_accident", "追尾")  # arrives while the read runs
+    bus.drain()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 2, timeout=10_000)
+    assert sorted(shown_ids(pane)) == sorted([first.id, late.id])
+    for handle in handles:
+        handle.close()

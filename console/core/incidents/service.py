@@ -308,6 +308,11 @@ class IncidentService:
         with self.db.engine.connect() as connection:
             return store.index_incidents(connection, since_id)
 
+    def count(self) -> int:
+        """How many cases are stored (every state)."""
+        with self.db.engine.connect() as connection:
+            return store.count_incidents(connection)
+
     def held_by(self, unit_ids: list[str]) -> list[Incident]:
         """Open cases held by any of ``unit_ids``."""
         with self.db.engine.connect() as connection:

@@ -41,6 +41,7 @@ from console.core.incidents.case_index import (
 )
 from console.core.incidents.model import Incident
 from console.core.incidents.service import IncidentService
+from console.qt.background import BackgroundRead
 from console.qt.case_row_delegate import CaseTableView
 from console.qt.incident_table_model import COLUMNS, SORT_KEYS, IncidentTableModel
 from console.qt.panes.base import Pane
@@ -51,6 +52,7 @@ STATE_VERSION = 1
 ALL_LEVELS = -1
 COLUMN_WIDTHS = (46, 92, 104, 92, 120, 270, 210, 220, 76, 100)
 CLOCK_SORTS = frozenset({SortKey.CITIZEN_CLOCK, SortKey.DEPARTMENT_CLOCK})
+LOAD_RETRY_MS = 5000
 STATE_CHOICES: tuple[tuple[str, str], ...] = (
     ("Open", "open"),
     *((state.label, state.value) for state in STATE_ORDER),
@@ -72,6 +74,8 @@ class IncidentQueuePane(Pane):
     PANE_ID = "incident_queue"
     TITLE = "Incident queue"
     DEFAULT_AREA = Qt.DockWidgetArea.RightDockWidgetArea
+    background_load_over = 20_000
+    """A store with more cases than this is read on a worker thread (the window stays live)."""
 
     # ---- Signals
 
@@ -94,6 +98,10 @@ class IncidentQueuePane(Pane):
         self._name_of = name_of
         self.index = CaseIndex()
         self._loaded = False
+        self._loader: BackgroundRead[list[Incident]] | None = None
+        self._load_timer = QTimer(self)
+        self._load_timer.setInterval(50)
+        self._load_timer.timeout.connect(self._check_load)
         self._dirty_ids: set[int] = set()
         self._filter = CaseFilter()
         self._sort = SortKey.PRIORITY
@@ -118,7 +126,7 @@ class IncidentQueuePane(Pane):
     def refresh(self) -> None:
         """Apply what changed since the last tick; re-query only if a case really changed."""
         self._ensure_loaded()
-        if not self._dirty_ids:
+        if not self._loaded or not self._dirty_ids:
             return
         dirty, self._dirty_ids = sorted(self._dirty_ids), set()
         changed = False
@@ -340,9 +348,36 @@ class IncidentQueuePane(Pane):
         self._update_jurisdictions()
 
     def _ensure_loaded(self) -> None:
-        if self._loaded:
+        """Load every case into the index: at once when few, else on a worker thread."""
+        if self._loaded or self._loader is not None:
             return
-        self.index.load(self._service.list_all_for_index())
+        stored = self._service.count()
+        if stored <= self.background_load_over:
+            self._finish_load(self._service.list_all_for_index())
+            return
+        self._loader = BackgroundRead(self._service.list_all_for_index, "queue case load")
+        self._loader.start()
+        self._load_timer.start()
+        self.summary.setText(f"Loading {stored:,} case{'s' if stored != 1 else ''}…")
+
+    def _check_load(self) -> None:
+        loader = self._loader
+        if loader is None or not loader.done:
+            return
+        self._load_timer.stop()
+        self._loader = None
+        try:
+            cases = loader.result()
+        except Exception as error:
+            log.exception("the queue could not load the stored cases")
+            self.summary.setText(f"Cases could not be loaded ({error}); retrying")
+            QTimer.singleShot(LOAD_RETRY_MS, self._ensure_loaded)
+            return
+        self._finish_load(cases)
+        self.refresh()  # cases changed while they were being read
+
+    def _finish_load(self, cases: list[Incident]) -> None:
+        self.index.load(cases)
         self._loaded = True
         self._requery(keep_scroll=False)
 
