@@ -130,6 +130,10 @@ def state_text(status: object) -> str:
     return status.label if isinstance(status, IncidentStatus) else str(status)
 
 
+ALERT_MARK = "⚑"
+"""Shown beside the priority of a case the automatic rules alerted a supervisor about."""
+
+
 class IncidentTableModel(QAbstractTableModel):
     """The rows of the current queue query; a row's cells are computed when first painted."""
 
@@ -290,7 +294,8 @@ class IncidentTableModel(QAbstractTableModel):
         """The text and colours of one cell of ``case`` at ``now``."""
         if column == COL_PRIORITY:
             colour = _PRIORITY_QCOLOURS.get(case.priority, _UNKNOWN_QCOLOUR)
-            return Cell(f"P{case.priority}", colour, None)
+            flag = f" {ALERT_MARK}" if case.alert_count else ""
+            return Cell(f"P{case.priority}{flag}", colour, None)
         if column == COL_STATE:
             colour = _STATE_QCOLOURS.get(case.status, _UNKNOWN_QCOLOUR)
             return Cell(state_text(case.status), colour, None)
@@ -316,6 +321,11 @@ class IncidentTableModel(QAbstractTableModel):
         return Cell(case.handler or NO_VALUE, None if case.handler else DIM_TEXT, None)
 
     def _tooltip(self, case: Incident, column: int) -> str | None:
+        if column == COL_PRIORITY and (case.alert_count or case.escalation_count):
+            return (
+                f"Priority {case.priority} · supervisor alerted {case.alert_count} time(s) · "
+                f"escalated {case.escalation_count} time(s)"
+            )
         if column in (COL_CITIZEN, COL_DEPARTMENT):
             clock = self._clock_of(case, column)
             name = "Citizen clock" if column == COL_CITIZEN else "Department clock"

@@ -20,6 +20,7 @@ from console.core.incidents import Incident, IncidentService, IncidentStatus, Ve
 from console.core.incidents.clocks import ClockColour
 from console.qt.case_row_delegate import PADDING
 from console.qt.incident_table_model import (
+    ALERT_MARK,
     CLOCK_BACKGROUNDS,
     COL_BOUNCES,
     COL_CITIZEN,
@@ -427,3 +428,18 @@ def test_a_large_store_is_read_in_the_background_and_nothing_is_missed(
     assert sorted(shown_ids(pane)) == sorted([first.id, late.id])
     for handle in handles:
         handle.close()
+
+
+def test_a_case_a_supervisor_was_alerted_about_is_flagged(
+    queue: IncidentQueuePane, service: IncidentService, bus: EventBus, clock: ManualClock
+) -> None:
+    late = report(service, "flooding", "水漫路面")
+    tick(bus, queue)
+    assert cell(queue, 0, COL_PRIORITY) == "P1"
+    clock.advance(3 * 60)  # past the accept limit of a priority-1 case
+    service.run_automatic()
+    tick(bus, queue)
+    assert cell(queue, 0, COL_PRIORITY) == f"P1 {ALERT_MARK}"
+    tip = cell(queue, 0, COL_PRIORITY, Qt.ItemDataRole.ToolTipRole)
+    assert "supervisor alerted 1 time(s)" in tip
+    assert shown_ids(queue) == [late.id]

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 ALL_LEVELS = -1
-COLUMN_WIDTHS = (46, 92, 104, 92, 120, 270, 210, 220, 76, 100)
+COLUMN_WIDTHS = (58, 92, 104, 92, 120, 270, 210, 220, 76, 100)
 CLOCK_SORTS = frozenset({SortKey.CITIZEN_CLOCK, SortKey.DEPARTMENT_CLOCK})
 LOAD_RETRY_MS = 5000
 STATE_CHOICES: tuple[tuple[str, str], ...] = (
