@@ -216,6 +216,63 @@ class HotlineCall(Event):
     lat: float
 
 
+# ---- Geofences and messages to vehicles
+
+
+class GeofenceCrossing(enum.StrEnum):
+    """What a vehicle did at a geofence."""
+
+    ENTRY = "entry"
+    EXIT = "exit"
+    DWELL = "dwell"
+
+
+@dataclass(frozen=True, slots=True)
+class GeofenceEvent(Event):
+    """A watched vehicle entered or left a geofence, or stayed in it beyond its dwell limit.
+
+    ``opens_case`` is set when the fence's rule asks for a case (the intake opens it).
+    """
+
+    TOPIC: ClassVar[str] = "geofence.event"
+
+    event_id: str
+    fence_id: str
+    fence_name: str
+    crossing: GeofenceCrossing
+    vehicle_id: int
+    vehicle_class: VehicleClass
+    lon: float
+    lat: float
+    dwell_s: float = 0.0
+    opens_case: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleMessage(Event):
+    """A text sent from the centre to one vehicle's terminal (stored first, then posted)."""
+
+    TOPIC: ClassVar[str] = "vehicle.message"
+
+    message_id: str
+    vehicle_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceipt(Event):
+    """A vehicle terminal's answer about a message: delivered, read, or failed."""
+
+    TOPIC: ClassVar[str] = "vehicle.message_receipt"
+
+    message_id: str
+    vehicle_id: int
+    state: str
+
+    def key(self) -> Hashable:
+        return self.message_id
+
+
 # ---- Response units
 
 
@@ -286,6 +343,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TrafficViolation,
         HotlineCall,
         UnitPosition,
+        GeofenceEvent,
+        VehicleMessage,
+        MessageReceipt,
         IncidentChanged,
         PayloadQuarantined,
     )
