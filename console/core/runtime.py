@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from console.core.incidents.model import Incident
 from console.core.incidents.rules import load_incident_rules
 from console.core.incidents.service import IncidentService
 from console.core.paths import city_dir
+from console.core.search import SearchIndex, build_search_index, pinyin_romaniser
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
 from console.core.sim.colleagues import SimulatedColleagues
 from console.core.sim.responders import SimulatedResponders
@@ -66,6 +68,9 @@ class ConsoleCore:
     responders: SimulatedResponders | None
     automatic: AutomaticRules
     colleagues: SimulatedColleagues | None = None
+    plate_of: Callable[[int], str] | None = None
+    """The licence plate of a vehicle id (from the source that knows the fleet)."""
+    _search: SearchIndex | None = None
 
     def start(self) -> None:
         """Start the sources."""
@@ -83,6 +88,15 @@ class ConsoleCore:
         if self.colleagues is not None:
             self.colleagues.step(now)
         self.automatic.step()
+
+    def search_index(self) -> SearchIndex:
+        """The find index: divisions, bridges, units and every vehicle's plate (built once)."""
+        if self._search is None:
+            fleet = sum(self.city.fleet_counts.values())
+            plate_of = self.plate_of
+            plates = [plate_of(i) for i in range(fleet)] if plate_of is not None else []
+            self._search = build_search_index(self.city, self.units, plates, pinyin_romaniser())
+        return self._search
 
     def recommend(self, case: Incident) -> list[Recommendation]:
         """The best units for ``case`` now, best first, with reasons."""
@@ -175,6 +189,7 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         responders,
         automatic,
     )
+    core.plate_of = stepper.plate
     if options.colleague_share > 0:
         colleagues = SimulatedColleagues(
             incidents, core.recommend, seed=options.seed, share=options.colleague_share

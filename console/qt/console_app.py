@@ -15,11 +15,13 @@ from PySide6.QtCore import (
     QtMsgType,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication
 
+from console.core.city.model import Level
 from console.core.paths import user_data_dir
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
+from console.core.search import HitKind, SearchHit
 from console.qt.case_wiring import CaseWorkflow, install_case_workflow
 from console.qt.city_layers import map_layers_from_city
 from console.qt.frame_tick import FrameTick
@@ -30,6 +32,7 @@ from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
 from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
+from console.qt.search_box import SearchBox
 from console.qt.status_bar import ConsoleStatusBar
 from console.qt.theme import apply_theme
 
@@ -104,6 +107,7 @@ def build_console(
     window.splitDockWidget(docks[queue.PANE_ID], docks[charts.PANE_ID], Qt.Orientation.Vertical)
     window.tabify([queue.PANE_ID, quarantine.PANE_ID])
     window.tabify([charts.PANE_ID, kpi.PANE_ID])
+    _install_find(window, core, map_pane)
     markers = IncidentMarkers(core.incidents, map_pane)
     markers.setParent(window)
     markers.attach(core.bus)
@@ -128,6 +132,40 @@ def build_console(
         QTimer.singleShot(0, lambda: _default_dock_sizes(window))
     frame_tick.start()
     return window, workflow
+
+
+FIND_ZOOM = {Level.CITY: 10, Level.COUNTY: 12, Level.STREET: 14, Level.COMMUNITY: 15}
+"""How close the map goes for a division found by name; points (units, plates) go to 16."""
+
+
+def _install_find(window: MainWindow, core: ConsoleCore, map_pane: MapPane) -> SearchBox:
+    """The find box in the menu bar's corner; Ctrl+F reaches it; a choice moves the map."""
+    find = SearchBox(core.search_index(), window)
+    find.setMinimumWidth(380)
+    window.menuBar().setCornerWidget(find, Qt.Corner.TopRightCorner)
+    action = QAction("Find a place, unit or plate…", window)
+    action.setShortcut(QKeySequence.StandardKey.Find)
+    action.triggered.connect(lambda: (find.setFocus(), find.selectAll()))
+    window.addAction(action)
+    find.sig_chosen.connect(lambda hit: _go_to(hit, core, map_pane, window))
+    return find
+
+
+def _go_to(hit: SearchHit, core: ConsoleCore, map_pane: MapPane, window: MainWindow) -> None:
+    """Centre the map on what was found (a vehicle or unit where it is now)."""
+    where: tuple[float, float] | None = None
+    if hit.kind is HitKind.VEHICLE:
+        where = map_pane.vehicle_position(int(hit.key))
+    elif hit.kind is HitKind.UNIT:
+        where = core.board.position_of(hit.key)
+    elif hit.lon is not None and hit.lat is not None:
+        where = (hit.lon, hit.lat)
+    if where is None:
+        window.statusBar().showMessage(f"{hit.label}: no position reported yet", 6000)
+        return
+    zoom = FIND_ZOOM.get(hit.level, 16) if hit.kind is HitKind.DIVISION else 16
+    map_pane.center_on(where[0], where[1], zoom)
+    window.statusBar().showMessage(f"{hit.label} · {hit.detail}", 6000)
 
 
 def _default_dock_sizes(window: MainWindow) -> None:

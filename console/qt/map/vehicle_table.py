@@ -39,6 +39,15 @@ class VehicleTable:
     def __len__(self) -> int:
         return sum(len(batch) for batch in self._batches.values())
 
+    def position_of(self, vehicle_id: int) -> tuple[float, float] | None:
+        """The newest position of ``vehicle_id`` (lon, lat), or None if it has not reported."""
+        for batch in self._batches.values():
+            found = np.flatnonzero(batch.ids == vehicle_id)
+            if len(found):
+                at = int(found[0])
+                return float(batch.lon[at]), float(batch.lat[at])
+        return None
+
     def merged(self) -> MergedArrays:
         """lon, lat and class of every vehicle, slices in ``batch_id`` order."""
         if self._merged is None:

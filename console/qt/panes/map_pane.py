@@ -133,6 +133,10 @@ class MapPane(Pane):
         if math.isfinite(lon) and math.isfinite(lat):
             self.view.center_on(lon, lat, min_zoom)
 
+    def vehicle_position(self, vehicle_id: int) -> tuple[float, float] | None:
+        """Where vehicle ``vehicle_id`` was last reported (lon, lat), or None."""
+        return self._vehicles.position_of(vehicle_id)
+
     def clear_vehicles(self) -> None:
         """Forget every vehicle (e.g. when the source changes)."""
         self._vehicles.clear()
