@@ -21,11 +21,13 @@ from console.core.incidents.book import IncidentIntake
 from console.core.incidents.model import Incident
 from console.core.incidents.rules import load_incident_rules
 from console.core.incidents.service import IncidentService
+from console.core.messages import MessageService
 from console.core.paths import city_dir
 from console.core.search import SearchIndex, build_search_index, pinyin_romaniser
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
 from console.core.sim.colleagues import SimulatedColleagues
 from console.core.sim.responders import SimulatedResponders
+from console.core.sim.terminals import SimulatedTerminals
 from console.core.storage.engine import Database, open_database
 from console.core.units.board import UnitBoard
 from console.core.units.divisions import division_info_for
@@ -68,6 +70,8 @@ class ConsoleCore:
     responders: SimulatedResponders | None
     automatic: AutomaticRules
     colleagues: SimulatedColleagues | None = None
+    messages: MessageService | None = None
+    terminals: SimulatedTerminals | None = None
     plate_of: Callable[[int], str] | None = None
     """The licence plate of a vehicle id (from the source that knows the fleet)."""
     _search: SearchIndex | None = None
@@ -87,6 +91,10 @@ class ConsoleCore:
             self.responders.step(now)
         if self.colleagues is not None:
             self.colleagues.step(now)
+        if self.terminals is not None:
+            self.terminals.step(now)
+        if self.messages is not None:
+            self.messages.fail_overdue()
         self.automatic.step()
 
     def search_index(self) -> SearchIndex:
@@ -109,6 +117,10 @@ class ConsoleCore:
             self.responders.close()
         if self.colleagues is not None:
             self.colleagues.close()
+        if self.terminals is not None:
+            self.terminals.close()
+        if self.messages is not None:
+            self.messages.close()
         self.automatic.close()
         self.board.close()
         self.intake.close()
@@ -190,6 +202,10 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         automatic,
     )
     core.plate_of = stepper.plate
+    core.messages = MessageService(database, bus, clock)
+    core.messages.attach()
+    core.terminals = SimulatedTerminals(bus, seed=options.seed)
+    core.terminals.attach()
     if options.colleague_share > 0:
         colleagues = SimulatedColleagues(
             incidents, core.recommend, seed=options.seed, share=options.colleague_share

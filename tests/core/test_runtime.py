@@ -91,3 +91,25 @@ def test_colleague_desks_work_cases_in_the_assembled_core(tmp_path: Path) -> Non
         assert current.handler == core.colleagues.desk
     finally:
         core.stop()
+
+
+def test_a_message_to_a_taxi_is_answered_by_its_simulated_terminal(tmp_path: Path) -> None:
+    options = CoreOptions(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}", start=1_795_000_000.0, colleague_share=0.0
+    )
+    core = build_core(options)
+    try:
+        assert core.messages is not None
+        sent = core.messages.send(7, "taxi", "乘客遗失手机，请联系 12328", "op-li")
+        core.bus.drain()
+        for _ in range(20):
+            core.clock.skip(15.0)
+            core.step_automatic()
+            core.bus.drain()
+        answered = core.messages.get(sent.message_id)
+        assert answered is not None and answered.state != "sent"
+        actors = [row.actor for row in core.messages.history(sent.message_id)]
+        assert actors[0] == "op-li"
+        assert {"terminal:7", "system"} & set(actors[1:])  # answered, or timed out by the rule
+    finally:
+        core.stop()

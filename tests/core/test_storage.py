@@ -35,7 +35,7 @@ def test_fresh_file_is_migrated_to_head(tmp_path: Path) -> None:
     db = open_database(_url(tmp_path / "console.db"))
     try:
         assert (tmp_path / "console.db").is_file()
-        assert db.schema_version == head_revision() == "0002"
+        assert db.schema_version == head_revision() == "0003"
         names = set(inspect(db.engine).get_table_names())
         assert {
             "incidents",
@@ -43,6 +43,9 @@ def test_fresh_file_is_migrated_to_head(tmp_path: Path) -> None:
             "notes",
             "attachments",
             "quarantine",
+            "messages",
+            "message_events",
+            "geofences",
             "alembic_version",
         } <= names
     finally:
@@ -66,11 +69,11 @@ def test_reopening_is_a_no_op_and_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_database(url)
     try:
-        assert again.schema_version == "0002"
+        assert again.schema_version == "0003"
         assert quarantined_count(again) == 1
         with again.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert versions == [("0002",)]
+        assert versions == [("0003",)]
     finally:
         again.close()
 
@@ -193,7 +196,7 @@ def test_cases_of_schema_0001_are_carried_over(tmp_path: Path) -> None:
     engine.dispose()
     db = open_database(url)
     try:
-        assert db.schema_version == "0002"
+        assert db.schema_version == "0003"
         with db.engine.connect() as connection:
             stored = [store.read_existing(connection, n) for n in (1, 2, 3)]
         assert [c.status for c in stored] == [

@@ -194,3 +194,76 @@ audit: Table = Base.metadata.tables["audit"]
 quarantine: Table = Base.metadata.tables["quarantine"]
 notes: Table = Base.metadata.tables["notes"]
 attachments: Table = Base.metadata.tables["attachments"]
+
+
+MESSAGE_STATES = ("queued", "sent", "delivered", "read", "failed")
+"""Every delivery state of a message to a vehicle that the database accepts."""
+
+MESSAGE_STATE_CHECK = "state IN (" + ", ".join(f"'{s}'" for s in MESSAGE_STATES) + ")"
+"""The check constraint on a message's state (shared with the migration that sets it)."""
+
+
+class MessageRow(Base):
+    """One text sent to a vehicle's terminal and its current delivery state."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(Integer)
+    vehicle_class: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    sent_by: Mapped[str] = mapped_column(String(128))
+    sent_at: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16))
+    state_at: Mapped[float] = mapped_column(Float)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint(MESSAGE_STATE_CHECK, name="state_known"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_messages_vehicle_id", "vehicle_id"),
+        Index("ix_messages_state", "state", "state_at"),
+    )
+
+
+class MessageEventRow(Base):
+    """One state change of a message (append-only), by whom and when."""
+
+    __tablename__ = "message_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"))
+    at: Mapped[float] = mapped_column(Float)
+    actor: Mapped[str] = mapped_column(String(128))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("actor <> ''", name="actor_named"),
+        Index("ix_message_events_message_id", "message_id", "id"),
+    )
+
+
+class GeofenceRow(Base):
+    """One geofence: a named shape on the map and the vehicle classes it watches."""
+
+    __tablename__ = "geofences"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    shape: Mapped[str] = mapped_column(Text)
+    classes: Mapped[str] = mapped_column(Text)
+    dwell_limit_s: Mapped[float | None] = mapped_column(Float)
+    opens_case: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+messages: Table = Base.metadata.tables["messages"]
+message_events: Table = Base.metadata.tables["message_events"]
+geofences: Table = Base.metadata.tables["geofences"]
