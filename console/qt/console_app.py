@@ -27,6 +27,7 @@ from console.qt.city_layers import map_layers_from_city
 from console.qt.frame_tick import FrameTick
 from console.qt.incident_markers import IncidentMarkers
 from console.qt.main_window import MainWindow
+from console.qt.message_dialog import MessageDialog
 from console.qt.panes.incident_queue import IncidentQueuePane
 from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
@@ -108,6 +109,7 @@ def build_console(
     window.tabify([queue.PANE_ID, quarantine.PANE_ID])
     window.tabify([charts.PANE_ID, kpi.PANE_ID])
     _install_find(window, core, map_pane)
+    _install_messages(window, core, map_pane, queue, operator)
     markers = IncidentMarkers(core.incidents, map_pane)
     markers.setParent(window)
     markers.attach(core.bus)
@@ -149,6 +151,38 @@ def _install_find(window: MainWindow, core: ConsoleCore, map_pane: MapPane) -> S
     window.addAction(action)
     find.sig_chosen.connect(lambda hit: _go_to(hit, core, map_pane, window))
     return find
+
+
+def _install_messages(
+    window: MainWindow,
+    core: ConsoleCore,
+    map_pane: MapPane,
+    queue: IncidentQueuePane,
+    operator: str,
+) -> None:
+    """Vehicles › Message a vehicle… (Ctrl+Shift+M), kept with the selected case if any."""
+    messages = core.messages
+    if messages is None:
+        return
+    menu = window.menuBar().addMenu("&Vehicles")
+    action = QAction("Message a vehicle…", window)
+    action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+
+    def open_dialog() -> None:
+        dialog = MessageDialog(
+            messages,
+            core.search_index(),
+            map_pane.vehicle_class,
+            operator,
+            ZoneInfo(core.timezone),
+            incident_id=queue.current_case_id(),
+            parent=window,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    action.triggered.connect(open_dialog)
+    menu.addAction(action)
 
 
 def _go_to(hit: SearchHit, core: ConsoleCore, map_pane: MapPane, window: MainWindow) -> None:

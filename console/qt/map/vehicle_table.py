@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from console.core.events import VehicleBatch
+from console.core.events import VehicleBatch, VehicleClass
 
 MergedArrays = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.uint8]]
 
@@ -41,11 +41,25 @@ class VehicleTable:
 
     def position_of(self, vehicle_id: int) -> tuple[float, float] | None:
         """The newest position of ``vehicle_id`` (lon, lat), or None if it has not reported."""
+        found = self._find(vehicle_id)
+        if found is None:
+            return None
+        batch, at = found
+        return float(batch.lon[at]), float(batch.lat[at])
+
+    def class_of(self, vehicle_id: int) -> VehicleClass | None:
+        """The class ``vehicle_id`` reported, or None if it has not reported."""
+        found = self._find(vehicle_id)
+        if found is None:
+            return None
+        batch, at = found
+        return VehicleClass(int(batch.classes[at]))
+
+    def _find(self, vehicle_id: int) -> tuple[VehicleBatch, int] | None:
         for batch in self._batches.values():
-            found = np.flatnonzero(batch.ids == vehicle_id)
-            if len(found):
-                at = int(found[0])
-                return float(batch.lon[at]), float(batch.lat[at])
+            hits = np.flatnonzero(batch.ids == vehicle_id)
+            if len(hits):
+                return batch, int(hits[0])
         return None
 
     def merged(self) -> MergedArrays:

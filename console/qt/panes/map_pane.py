@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.core.bus import Delivery, EventBus, Subscription
-from console.core.events import Event, VehicleBatch
+from console.core.events import Event, VehicleBatch, VehicleClass
 from console.qt.map.layers import MapLayers
 from console.qt.map.packing import VehiclePacker
 from console.qt.map.vehicle_table import VehicleTable
@@ -136,6 +136,10 @@ class MapPane(Pane):
     def vehicle_position(self, vehicle_id: int) -> tuple[float, float] | None:
         """Where vehicle ``vehicle_id`` was last reported (lon, lat), or None."""
         return self._vehicles.position_of(vehicle_id)
+
+    def vehicle_class(self, vehicle_id: int) -> VehicleClass | None:
+        """The class vehicle ``vehicle_id`` reported, or None."""
+        return self._vehicles.class_of(vehicle_id)
 
     def clear_vehicles(self) -> None:
         """Forget every vehicle (e.g. when the source changes)."""
