@@ -221,6 +221,7 @@ def main() -> int:
     core = build_core(
         CoreOptions(
             database_url=f"sqlite:///{tmp / 'bench.db'}",
+            history_dir=tmp / "history",
             speed=args.speed,
             seed=7,
             colleague_share=0.0,  # the bench's cases are worked by the bench alone

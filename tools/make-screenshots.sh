@@ -12,7 +12,7 @@ shoot() {  # name, seconds, extra arguments...
   shift 2
   "$ROOT/.venv/bin/city-console" --headless --run-for "$seconds" \
     --screenshot "$ROOT/screenshots/$name.png" --profile "$WORK/$name" \
-    --db "sqlite:///$WORK/$name.db" --size 1680x1000 "$@"
+    --db "sqlite:///$WORK/$name.db" --history "$WORK/$name-history" --size 1680x1000 "$@"
 }
 shoot console 40 --start 2026-11-21T07:40 --speed 60
 shoot night 25 --start 2026-11-21T02:10 --speed 10

@@ -42,7 +42,12 @@ def main(out: Path) -> int:
     apply_theme(app)
     work = Path(tempfile.mkdtemp(prefix="dispatch_shot_"))
     start = time.mktime(time.strptime("2026-11-21 10:20", "%Y-%m-%d %H:%M"))
-    options = CoreOptions(database_url=f"sqlite:///{work / 'c.db'}", speed=60, start=start)
+    options = CoreOptions(
+        database_url=f"sqlite:///{work / 'c.db'}",
+        speed=60,
+        start=start,
+        history_dir=work / "history",
+    )
     core = build_core(options)
     window, workflow = build_console(core, "operator-1", work / "profile")
     window.resize(1680, 1000)

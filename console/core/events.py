@@ -329,7 +329,11 @@ ALARM_TOPICS: tuple[str, ...] = (
     TrafficViolation.TOPIC,
     HotlineCall.TOPIC,
 )
-"""Topics whose events open incidents automatically."""
+"""Topics whose events are alarms: each reports a case."""
+
+CASE_TOPICS: tuple[str, ...] = (*ALARM_TOPICS, GeofenceEvent.TOPIC)
+"""Topics whose events can report a case: every alarm, and geofence events whose
+fence asks for one (``opens_case``)."""
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TOPIC: cls

@@ -16,13 +16,16 @@ from console.core.bus import EventBus
 from console.core.city.city import City
 from console.core.city.loader import load_city
 from console.core.clock import CompressedClock
+from console.core.geofence import GeofenceEngine, bridge_fences, load_bridge_fence_config
+from console.core.geofence.store import load_fences
+from console.core.history import HistoryRecorder, HistoryStore, load_history_config
 from console.core.incidents.automatic import AutomaticRules
 from console.core.incidents.book import IncidentIntake
 from console.core.incidents.model import Incident
 from console.core.incidents.rules import load_incident_rules
 from console.core.incidents.service import IncidentService
 from console.core.messages import MessageService
-from console.core.paths import city_dir
+from console.core.paths import city_dir, user_data_dir
 from console.core.search import SearchIndex, build_search_index, pinyin_romaniser
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
 from console.core.sim.colleagues import SimulatedColleagues
@@ -51,6 +54,8 @@ class CoreOptions:
     """Simulated start time (epoch seconds)."""
     colleague_share: float = 0.7
     """Share of new cases the simulated colleague desks work (0: none)."""
+    history_dir: Path | None = None
+    """Where vehicle position history is kept (default: the user data folder's ``history``)."""
 
 
 @dataclass(slots=True)
@@ -70,6 +75,9 @@ class ConsoleCore:
     responders: SimulatedResponders | None
     automatic: AutomaticRules
     colleagues: SimulatedColleagues | None = None
+    geofences: GeofenceEngine | None = None
+    history: HistoryStore | None = None
+    history_recorder: HistoryRecorder | None = None
     messages: MessageService | None = None
     terminals: SimulatedTerminals | None = None
     plate_of: Callable[[int], str] | None = None
@@ -113,6 +121,8 @@ class ConsoleCore:
     def stop(self) -> None:
         """Stop the sources, close subscriptions and the database (idempotent)."""
         self.simulation.stop()
+        if self.geofences is not None:
+            self.geofences.close()
         if self.responders is not None:
             self.responders.close()
         if self.colleagues is not None:
@@ -121,6 +131,12 @@ class ConsoleCore:
             self.terminals.close()
         if self.messages is not None:
             self.messages.close()
+        if self.history_recorder is not None:
+            self.history_recorder.close()
+            self.history_recorder = None
+        if self.history is not None:
+            self.history.close()  # writes the open hour; waits for the writer thread
+            self.history = None
         self.automatic.close()
         self.board.close()
         self.intake.close()
@@ -202,6 +218,20 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         automatic,
     )
     core.plate_of = stepper.plate
+    fence_file = directory / "geofences.json"
+    fixed_fences = (
+        bridge_fences(city.bridges, load_bridge_fence_config(fence_file))
+        if fence_file.exists()
+        else []
+    )
+    core.geofences = GeofenceEngine(fixed_fences + load_fences(database))
+    core.geofences.attach(bus)
+    core.history = HistoryStore(
+        options.history_dir or user_data_dir() / "history",
+        load_history_config(directory / "history.json"),
+    )
+    core.history_recorder = HistoryRecorder(core.history)
+    core.history_recorder.attach(bus)
     core.messages = MessageService(database, bus, clock)
     core.messages.attach()
     core.terminals = SimulatedTerminals(bus, seed=options.seed)

@@ -50,6 +50,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=552, help="simulation seed (default 552)")
     parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="DIR",
+        help="folder for vehicle position history (default: history in the user data folder)",
+    )
+    parser.add_argument(
         "--colleague-share",
         type=float,
         default=0.7,
@@ -152,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         speed=args.speed,
         start=_start_time(args.start),
         colleague_share=min(max(args.colleague_share, 0.0), 1.0),
+        history_dir=args.history,
     )
     status = run_console(args, options)
     if args.run_for is not None and errors.count:

@@ -13,14 +13,17 @@ from console.core.bus import EventBus
 from console.core.city.model import Level
 from console.core.clock import ManualClock
 from console.core.events import (
-    ALARM_TOPICS,
+    CASE_TOPICS,
     BridgeAlarm,
     Event,
+    GeofenceCrossing,
+    GeofenceEvent,
     HotlineCall,
     IncidentChanged,
     Platform,
     TheftAlarm,
     TwoWheelerKind,
+    VehicleClass,
 )
 from console.core.incidents import (
     SYSTEM_ACTOR,
@@ -405,7 +408,7 @@ def test_intake_reports_each_alarm_once(
 ) -> None:
     intake = IncidentIntake(service)
     handles = intake.attach(bus)
-    assert len(handles) == len(ALARM_TOPICS) + 1
+    assert len(handles) == len(CASE_TOPICS) + 1
     bus.post_many([theft("T-1"), theft("T-1"), theft("T-2")])
     bus.drain()
     bus.post(theft("T-1"))
@@ -459,4 +462,34 @@ def test_alarm_that_cannot_be_stored_is_kept_in_quarantine(
     assert kept.source == "incident-intake"
     assert "audit storage failed" in kept.reason
     assert json.loads(kept.raw)["alarm_id"] == "T-9"
+    intake.close()
+
+
+def test_a_geofence_event_reports_a_case_only_when_its_fence_asks(
+    service: IncidentService, bus: EventBus, db: Database
+) -> None:
+    intake = IncidentIntake(service)
+    intake.attach(bus)
+
+    def crossing(event_id: str, opens_case: bool) -> GeofenceEvent:
+        return GeofenceEvent(
+            ts=1000.0,
+            event_id=event_id,
+            fence_id="jiefang-approach",
+            fence_name="解放路淮河大桥桥头",
+            crossing=GeofenceCrossing.DWELL,
+            vehicle_id=7,
+            vehicle_class=VehicleClass.CARGO,
+            lon=117.38,
+            lat=32.95,
+            dwell_s=640.0,
+            opens_case=opens_case,
+        )
+
+    bus.post_many([crossing("GF-1", False), crossing("GF-2", True)])
+    bus.drain()
+    (case,) = service.list_open()
+    assert (case.incident_type, case.source_alarm_id) == ("geofence_dwell", "GF-2")
+    assert case.title == "车辆滞留：解放路淮河大桥桥头 车辆 #7 已停留 640 秒"
+    assert (intake.opened, incident_count(db)) == (1, 1)
     intake.close()

@@ -6,11 +6,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from console.core.events import Event, VehicleBatch
+from console.core.history import fleet_snapshot
 from console.core.runtime import CoreOptions, build_core
 
 
 def test_core_runs_the_simulation_into_the_bus_and_stops(tmp_path: Path) -> None:
-    options = CoreOptions(database_url=f"sqlite:///{tmp_path / 'c.db'}", start=1_795_000_000.0)
+    options = CoreOptions(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        history_dir=tmp_path / "history",
+        start=1_795_000_000.0,
+    )
     core = build_core(options)
     vehicles: list[Event] = []
 
@@ -38,7 +43,10 @@ def test_core_runs_the_simulation_into_the_bus_and_stops(tmp_path: Path) -> None
 def test_crews_and_automatic_rules_run_in_the_assembled_core(tmp_path: Path) -> None:
     """A dispatched case is signed for by its simulated crew; a late one is alerted."""
     options = CoreOptions(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}", start=1_795_000_000.0, colleague_share=0.0
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        history_dir=tmp_path / "history",
+        start=1_795_000_000.0,
+        colleague_share=0.0,
     )
     core = build_core(options)
     try:
@@ -75,7 +83,10 @@ def test_crews_and_automatic_rules_run_in_the_assembled_core(tmp_path: Path) -> 
 
 def test_colleague_desks_work_cases_in_the_assembled_core(tmp_path: Path) -> None:
     options = CoreOptions(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}", start=1_795_000_000.0, colleague_share=1.0
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        history_dir=tmp_path / "history",
+        start=1_795_000_000.0,
+        colleague_share=1.0,
     )
     core = build_core(options)
     try:
@@ -95,7 +106,10 @@ def test_colleague_desks_work_cases_in_the_assembled_core(tmp_path: Path) -> Non
 
 def test_a_message_to_a_taxi_is_answered_by_its_simulated_terminal(tmp_path: Path) -> None:
     options = CoreOptions(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}", start=1_795_000_000.0, colleague_share=0.0
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        history_dir=tmp_path / "history",
+        start=1_795_000_000.0,
+        colleague_share=0.0,
     )
     core = build_core(options)
     try:
@@ -113,3 +127,23 @@ def test_a_message_to_a_taxi_is_answered_by_its_simulated_terminal(tmp_path: Pat
         assert {"terminal:7", "system"} & set(actors[1:])  # answered, or timed out by the rule
     finally:
         core.stop()
+
+
+def test_positions_are_recorded_into_the_history_folder(tmp_path: Path) -> None:
+    options = CoreOptions(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        history_dir=tmp_path / "history",
+        start=1_795_000_000.0,
+        colleague_share=0.0,
+    )
+    core = build_core(options)
+    try:
+        for _ in range(3):
+            core.simulation.step_once()
+            core.bus.drain()
+        assert core.history is not None
+        snapshot = fleet_snapshot(core.history, core.clock.now())
+        assert len(snapshot.ids) > 1_000  # the slices of the fleet reported so far
+    finally:
+        core.stop()
+    assert (tmp_path / "history").is_dir()

@@ -24,7 +24,12 @@ START = 1_795_000_000.0  # a fixed simulated start
 
 @pytest.fixture
 def core(tmp_path: Path) -> Iterator[ConsoleCore]:
-    options = CoreOptions(database_url=f"sqlite:///{tmp_path / 'c.db'}", speed=300, start=START)
+    options = CoreOptions(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        history_dir=tmp_path / "history",
+        speed=300,
+        start=START,
+    )
     built = build_core(options)
     yield built
     built.stop()

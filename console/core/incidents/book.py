@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 
 from console.core.bus import Delivery, EventBus, Subscription
-from console.core.events import ALARM_TOPICS, Event, PayloadQuarantined, describe
+from console.core.events import CASE_TOPICS, Event, GeofenceEvent, PayloadQuarantined, describe
 from console.core.incidents.service import IncidentService
 from console.core.storage.quarantine import save_quarantined
 
@@ -39,7 +39,7 @@ class IncidentIntake:
         """Subscribe to every alarm topic and to quarantined payloads; returns the handles."""
         handles = [
             bus.subscribe(topic, self.on_alarms, Delivery.BATCH, name=f"incident intake {topic}")
-            for topic in ALARM_TOPICS
+            for topic in CASE_TOPICS
         ]
         handles.append(
             bus.subscribe(
@@ -58,6 +58,8 @@ class IncidentIntake:
     def on_alarms(self, events: Sequence[Event]) -> None:
         """Open an incident for each alarm (an alarm seen before opens nothing)."""
         for event in events:
+            if isinstance(event, GeofenceEvent) and not event.opens_case:
+                continue  # a fence that only watches: the event is for the map and charts
             try:
                 incident = self.service.open_from_alarm(event)
             except Exception as exc:

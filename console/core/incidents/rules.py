@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from console.core.events import ALARM_TOPICS, EVENT_TYPES, Platform
+from console.core.events import CASE_TOPICS, EVENT_TYPES, Platform
 from console.core.incidents.model import IncidentStatus
 from console.core.incidents.types import (
     ANY_KIND,
@@ -136,7 +136,7 @@ def parse_incident_rules(data: Any, where: str = FILE_NAME) -> IncidentRules:
     )
     _check_unique(types, where)
     covered = {t.topic for t in types if t.kind == ANY_KIND}
-    missing = [topic for topic in ALARM_TOPICS if topic not in covered]
+    missing = [topic for topic in CASE_TOPICS if topic not in covered]
     if missing:
         raise RulesError(
             f"{where}: no catch-all type (kind '*') for alarm topic(s) {', '.join(missing)}; "
@@ -226,8 +226,8 @@ def _parse_type(
     kind: str | None = None
     if raw.get("topic") is not None:
         topic = _text(raw, "topic", where)
-        if topic not in ALARM_TOPICS:
-            raise RulesError(f"{where}: topic {topic!r} is not an alarm topic {list(ALARM_TOPICS)}")
+        if topic not in CASE_TOPICS:
+            raise RulesError(f"{where}: topic {topic!r} is not an alarm topic {list(CASE_TOPICS)}")
         kind = _text(raw, "kind", where)
     elif raw.get("kind") is not None:
         raise RulesError(f"{where}: a type reported by hand (topic null) has no kind")

@@ -16,6 +16,7 @@ from console.core.city.model import Level
 from console.core.events import (
     BridgeAlarm,
     Event,
+    GeofenceEvent,
     HotlineCall,
     Platform,
     TheftAlarm,
@@ -31,6 +32,7 @@ KIND_FIELD: Mapping[str, str] = {
     TheftAlarm.TOPIC: "two_wheeler",
     TrafficViolation.TOPIC: "kind",
     HotlineCall.TOPIC: "category",
+    GeofenceEvent.TOPIC: "crossing",
 }
 """For each alarm topic, the event field that says what kind of alarm it is."""
 
@@ -39,6 +41,7 @@ ALARM_ID_FIELD: Mapping[str, str] = {
     TheftAlarm.TOPIC: "alarm_id",
     TrafficViolation.TOPIC: "alarm_id",
     HotlineCall.TOPIC: "call_id",
+    GeofenceEvent.TOPIC: "event_id",
 }
 """For each alarm topic, the event field that identifies the alarm at its source."""
 
