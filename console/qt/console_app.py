@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     qInstallMessageHandler,
 )
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from console.core.city.model import Level
 from console.core.paths import user_data_dir
@@ -143,7 +143,6 @@ FIND_ZOOM = {Level.CITY: 10, Level.COUNTY: 12, Level.STREET: 14, Level.COMMUNITY
 def _install_find(window: MainWindow, core: ConsoleCore, map_pane: MapPane) -> SearchBox:
     """The find box in the menu bar's corner; Ctrl+F reaches it; a choice moves the map."""
     find = SearchBox(core.search_index(), window)
-    find.setMinimumWidth(380)
     window.menuBar().setCornerWidget(find, Qt.Corner.TopRightCorner)
     action = QAction("Find a place, unit or plate…", window)
     action.setShortcut(QKeySequence.StandardKey.Find)
@@ -164,7 +163,12 @@ def _install_messages(
     messages = core.messages
     if messages is None:
         return
-    menu = window.menuBar().addMenu("&Vehicles")
+    bar = window.menuBar()
+    menu = QMenu("&Vehicles", bar)
+    if bar.actions():
+        bar.insertMenu(bar.actions()[-1], menu)  # Help stays last
+    else:
+        bar.addMenu(menu)
     action = QAction("Message a vehicle…", window)
     action.setShortcut(QKeySequence("Ctrl+Shift+M"))
 

@@ -6,12 +6,13 @@ vehicle's position) is decided by whoever listens to :attr:`SearchBox.sig_chosen
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QStringListModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from console.core.search import SearchHit, SearchIndex
 
 SUGGESTIONS = 12
+WIDTH = 360
 
 
 class SearchBox(QLineEdit):
@@ -27,10 +28,10 @@ class SearchBox(QLineEdit):
         self._index = index
         self._hits: list[SearchHit] = []
         self.setObjectName("findBox")
-        self.setPlaceholderText(
-            "Find a place, unit, bridge or plate (Ctrl+F): 龙子湖 · lzhq · CA12"
-        )
+        self.setPlaceholderText("Find place, unit, bridge, plate  (Ctrl+F)")
+        self.setToolTip("Chinese, pinyin or initials (龙子湖 · longzihu · lzhq), unit ids, plates")
         self.setClearButtonEnabled(True)
+        self.setStyleSheet("QLineEdit#findBox { padding: 0px 6px; margin: 2px 6px 2px 0px; }")
         self._model = QStringListModel(self)
         completer = QCompleter(self._model, self)
         completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
@@ -42,6 +43,10 @@ class SearchBox(QLineEdit):
         self.returnPressed.connect(self._on_return)
 
     # ---- Public API
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Wide enough for a place name and its level (a menu bar lays its corner out by this)."""
+        return QSize(WIDTH, super().sizeHint().height())
 
     def suggestions(self) -> list[SearchHit]:
         """What is offered for the current text, best first."""
