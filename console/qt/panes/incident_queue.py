@@ -276,12 +276,16 @@ class IncidentQueuePane(Pane):
         bar.addWidget(self.jurisdiction_filter)
         bar.addWidget(self.state_filter)
         bar.addWidget(self.overdue_button)
-        bar.addWidget(self.search, 1)
+        bar.addStretch(1)
+        status = QHBoxLayout()  # the counts, and the search where there is room for it
+        status.addWidget(self.summary, 1)
+        self.search.setMinimumWidth(240)
+        status.addWidget(self.search)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         layout.addLayout(bar)
-        layout.addWidget(self.summary)
+        layout.addLayout(status)
         layout.addWidget(self.table, 1)
         self.setStyleSheet(_PANE_STYLE)
 
