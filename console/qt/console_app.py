@@ -33,6 +33,7 @@ from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
 from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
+from console.qt.panes.trajectory import TrajectoryPane
 from console.qt.search_box import SearchBox
 from console.qt.status_bar import ConsoleStatusBar
 from console.qt.theme import apply_theme
@@ -89,6 +90,12 @@ def build_console(
     window.add_pane(quarantine)
     window.add_pane(charts)
     window.add_pane(kpi)
+    trajectory_pane: TrajectoryPane | None = None
+    if core.history is not None:
+        trajectory_pane = TrajectoryPane(
+            core.history, core.search_index(), core.clock, map_pane, ZoneInfo(core.timezone)
+        )
+        window.add_pane(trajectory_pane)
 
     workflow = install_case_workflow(
         window,
@@ -107,7 +114,10 @@ def build_console(
     window.splitDockWidget(docks[queue.PANE_ID], docks[detail.PANE_ID], Qt.Orientation.Horizontal)
     window.splitDockWidget(docks[queue.PANE_ID], docks[charts.PANE_ID], Qt.Orientation.Vertical)
     window.tabify([queue.PANE_ID, quarantine.PANE_ID])
-    window.tabify([charts.PANE_ID, kpi.PANE_ID])
+    tabbed = [charts.PANE_ID, kpi.PANE_ID]
+    if trajectory_pane is not None:
+        tabbed.append(trajectory_pane.PANE_ID)
+    window.tabify(tabbed)
     _install_find(window, core, map_pane)
     _install_messages(window, core, map_pane, queue, operator)
     markers = IncidentMarkers(core.incidents, map_pane)

@@ -7,6 +7,13 @@
  *                                                  -> JSON [n drawn, visible, ms]
  *   CityConsole.setIncidents(rows)                 -> number of incidents shown
  *   CityConsole.centerOn(lat, lon, minZoom)        -> true
+ *   CityConsole.setTrack(payload)                  -> JSON [points, speeding, stops]
+ *   CityConsole.setTrackCursor(lat, lon, label)    -> true
+ *   CityConsole.clearTrack()                       -> true
+ *   CityConsole.trackState()                       -> JSON {points, speeding, stops, cursor}
+ *
+ * A track payload is {line: [[lat, lon], ...], speeding: [[first, last], ...]
+ * (indices into line), stops: [[lat, lon, label], ...]}.
  *
  * rows are [id, lon, lat, rank (1 = most urgent .. 4), status, title]. Results are
  * numbers, booleans or JSON strings: Qt does not pass JS arrays back to Python.
@@ -174,12 +181,114 @@
     });
   }
 
+
+  const TRACK_STYLE = {
+    casing: { color: "#061018", weight: 8, opacity: 0.75 },
+    base: { color: "#33d6f5", weight: 3.5, opacity: 0.95 },
+    speeding: { color: "#ff3b4e", weight: 5, opacity: 1 },
+  };
+
+  function stopIcon(number) {
+    const html =
+      '<div style="width:20px;height:20px;margin:-10px 0 0 -10px;border-radius:50%;' +
+      "background:#0b1016;border:2px solid #f5e663;color:#f5e663;font:600 11px/20px " +
+      'sans-serif;text-align:center;box-sizing:border-box;line-height:16px">' +
+      number + "</div>";
+    return L.divIcon({ className: "cc-track-stop", html: html, iconSize: [0, 0] });
+  }
+
+  function endPoint(latlng, color) {
+    return L.circleMarker(latlng, {
+      pane: "track", radius: 5, color: "#0b1016", weight: 2, fillColor: color, fillOpacity: 1,
+      interactive: false,
+    });
+  }
+
+  /** The drawn trajectory: a cased cyan line, red speeding stretches, numbered stops. */
+  const TrackLayer = {
+    group: null,
+    line: null,
+    speeding: [],
+    stops: [],
+    cursor: null,
+
+    init: function (map) {
+      map.createPane("track").style.zIndex = 500;
+      this.group = L.featureGroup().addTo(map);
+    },
+
+    clear: function () {
+      this.group.clearLayers();
+      this.line = null;
+      this.speeding = [];
+      this.stops = [];
+      this.cursor = null;
+    },
+
+    draw: function (map, payload) {
+      this.clear();
+      const points = payload.line || [];
+      if (!points.length) {
+        return;
+      }
+      const group = this.group;
+      L.polyline(points, Object.assign({ pane: "track", interactive: false }, TRACK_STYLE.casing))
+        .addTo(group);
+      this.line = L.polyline(points, Object.assign({ pane: "track", interactive: false },
+        TRACK_STYLE.base)).addTo(group);
+      for (const run of payload.speeding || []) {
+        const last = Math.min(points.length - 1, Math.max(run[1], run[0] + 1));
+        const part = points.slice(run[0], last + 1);
+        if (part.length > 1) {
+          this.speeding.push(L.polyline(part, Object.assign({ pane: "track", interactive: false },
+            TRACK_STYLE.speeding)).addTo(group));
+        }
+      }
+      endPoint(points[0], "#3ddc84").addTo(group);
+      endPoint(points[points.length - 1], "#ffffff").addTo(group);
+      (payload.stops || []).forEach(function (stop, i) {
+        const marker = L.marker([stop[0], stop[1]], { pane: "track", icon: stopIcon(i + 1) })
+          .bindTooltip(escapeHtml(stop[2]), { className: "cc-tooltip", direction: "top" })
+          .addTo(group);
+        this.stops.push(marker);
+      }, this);
+      const bounds = this.line.getBounds();
+      if (bounds.isValid()) {
+        map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16, animate: false });
+      }
+    },
+
+    moveCursor: function (lat, lon, label) {
+      if (this.cursor === null) {
+        this.cursor = L.circleMarker([lat, lon], {
+          pane: "track", radius: 7, color: "#ffffff", weight: 2.5, fillColor: "#33d6f5",
+          fillOpacity: 1, interactive: false,
+        }).bindTooltip("", {
+          permanent: true, direction: "right", offset: [10, 0], className: "cc-tooltip",
+        }).addTo(this.group);
+      }
+      this.cursor.setLatLng([lat, lon]);
+      this.cursor.setTooltipContent(escapeHtml(label));
+    },
+
+    state: function () {
+      return JSON.stringify({
+        points: this.line ? this.line.getLatLngs().length : 0,
+        speeding: this.speeding.length,
+        stops: this.stops.map(function (m) { return m.getTooltip().getContent(); }),
+        cursor: this.cursor ? [this.cursor.getLatLng().lat, this.cursor.getLatLng().lng,
+          this.cursor.getTooltip().getContent()] : null,
+      });
+    },
+  };
+
   const CityConsole = {
     boundaryLayer: boundaryLayer,
     map: null,
     vehicles: null,
     incidents: null,
     legend: null,
+    track: TrackLayer,
 
     boot: function (map, layerControl, options) {
       map.createPane("vehicles").style.zIndex = 450;
@@ -190,6 +299,7 @@
       }).addTo(map);
       this.incidents = L.layerGroup([], { pane: "incidents" }).addTo(map);
       this._incidentRenderer = L.svg({ pane: "incidents" });
+      TrackLayer.init(map);
       const legend = new Legend({ classes: options.classes }).addTo(map);
       this.vehicles.on("drawn", function (event) {
         legend.setVisible(event.visible);
@@ -253,6 +363,26 @@
           .addTo(group);
       }
       return rows.length;
+    },
+
+    setTrack: function (payload) {
+      TrackLayer.draw(this.map, payload);
+      const line = payload.line || [];
+      return JSON.stringify([line.length, TrackLayer.speeding.length, TrackLayer.stops.length]);
+    },
+
+    setTrackCursor: function (lat, lon, label) {
+      TrackLayer.moveCursor(lat, lon, label);
+      return true;
+    },
+
+    clearTrack: function () {
+      TrackLayer.clear();
+      return true;
+    },
+
+    trackState: function () {
+      return TrackLayer.state();
     },
   };
 

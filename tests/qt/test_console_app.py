@@ -49,6 +49,7 @@ def test_window_runs_the_simulation_end_to_end(
         "live_charts",
         "kpi",
         "case_detail",
+        "trajectory",
     }
     core.start()
     map_pane = window.panes["map"]

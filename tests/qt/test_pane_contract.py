@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -16,7 +18,9 @@ from pytestqt.qtbot import QtBot
 from console.core.bus import EventBus
 from console.core.clock import ManualClock
 from console.core.events import BridgeReading, VehicleBatch
+from console.core.history import HistoryStore
 from console.core.incidents import IncidentService
+from console.core.search import SearchIndex
 from console.qt.map.layers import MapLayers
 from console.qt.panes.base import Pane
 from console.qt.panes.case_detail import CaseDetailPane
@@ -25,26 +29,38 @@ from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
 from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
+from console.qt.panes.trajectory import TrajectoryPane
 from tests.support.cases import name_of
 
-PaneFactory = Callable[[IncidentService, ManualClock], Pane]
+PaneFactory = Callable[[IncidentService, ManualClock, Path], Pane]
+
+
+def _trajectory(service: IncidentService, clock: ManualClock, folder: Path) -> Pane:
+    store = HistoryStore(folder / "history")
+    drawer = MapPane(MapLayers(center=(117.38, 32.93)))
+    return TrajectoryPane(store, SearchIndex([], []), clock, drawer, ZoneInfo("Asia/Shanghai"))
+
 
 FACTORIES: dict[str, PaneFactory] = {
-    "incident_queue": lambda service, clock: IncidentQueuePane(service, clock, name_of),
-    "kpi": lambda service, clock: KpiPane(service.db, clock, "Asia/Shanghai"),
-    "case_detail": lambda service, clock: CaseDetailPane(service, "op"),
-    "live_charts": lambda service, clock: LiveChartsPane({"b1": "Bridge one"}),
-    "quarantine": lambda service, clock: QuarantinePane(),
-    "map": lambda service, clock: MapPane(MapLayers(center=(117.38, 32.93))),
+    "incident_queue": lambda service, clock, _: IncidentQueuePane(service, clock, name_of),
+    "kpi": lambda service, clock, _: KpiPane(service.db, clock, "Asia/Shanghai"),
+    "case_detail": lambda service, clock, _: CaseDetailPane(service, "op"),
+    "live_charts": lambda service, clock, _: LiveChartsPane({"b1": "Bridge one"}),
+    "quarantine": lambda service, clock, _: QuarantinePane(),
+    "map": lambda service, clock, _: MapPane(MapLayers(center=(117.38, 32.93))),
+    "trajectory": _trajectory,
 }
 
 
 @pytest.fixture(params=sorted(FACTORIES))
 def make_pane(
-    request: pytest.FixtureRequest, service: IncidentService, clock: ManualClock
+    request: pytest.FixtureRequest,
+    service: IncidentService,
+    clock: ManualClock,
+    tmp_path: Path,
 ) -> Callable[[], Pane]:
     factory = FACTORIES[request.param]
-    return lambda: factory(service, clock)
+    return lambda: factory(service, clock, tmp_path)
 
 
 def _odd_events(clock: ManualClock) -> list[object]:

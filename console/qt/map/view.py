@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 IncidentRow = list[Any]
 """[id, lon, lat, rank 1..4, status, title] as the page's incident layer reads it."""
+TrackPayload = dict[str, Any]
+"""{"line": [[lat, lon], ...], "speeding": [[first, last], ...], "stops": [[lat, lon, label]]}."""
 
 
 class _ConsolePage(QWebEnginePage):
@@ -78,6 +80,8 @@ class MapView(QWebEngineView):
         self._ready = False
         self._busy = False
         self._incidents: list[IncidentRow] = []
+        self._track: TrackPayload | None = None
+        self._track_cursor: tuple[float, float, str] | None = None
         self.last_draw_ms = 0.0
         self.last_visible = 0
         self.page_path = write_map_page(layers, page_root)
@@ -126,6 +130,26 @@ class MapView(QWebEngineView):
         if self._ready:
             self._send_incidents()
 
+    def set_track(self, payload: TrackPayload) -> None:
+        """Draw a trajectory (replacing any other) and fit the map to it; kept until ready."""
+        self._track = payload
+        self._track_cursor = None
+        if self._ready:
+            self._send_track()
+
+    def set_track_cursor(self, lat: float, lon: float, label: str) -> None:
+        """Move the trajectory's cursor marker (the time slider's position)."""
+        self._track_cursor = (float(lat), float(lon), label)
+        if self._ready:
+            self._send_track_cursor()
+
+    def clear_track(self) -> None:
+        """Remove the trajectory and its cursor."""
+        self._track = None
+        self._track_cursor = None
+        if self._ready:
+            self.page().runJavaScript("CityConsole.clearTrack()", 0, _ignore_result)
+
     # ---- Page callbacks
 
     def _on_load_started(self) -> None:
@@ -157,10 +181,25 @@ class MapView(QWebEngineView):
         self._ready = True
         if self._incidents:
             self._send_incidents()
+        if self._track is not None:
+            self._send_track()
+            if self._track_cursor is not None:
+                self._send_track_cursor()
         self.sig_ready.emit()
 
     def _send_incidents(self) -> None:
         script = f"CityConsole.setIncidents({json.dumps(self._incidents, ensure_ascii=False)})"
+        self.page().runJavaScript(script, 0, _ignore_result)
+
+    def _send_track(self) -> None:
+        payload = json.dumps(self._track, ensure_ascii=False, separators=(",", ":"))
+        self.page().runJavaScript(f"CityConsole.setTrack({payload})", 0, _ignore_result)
+
+    def _send_track_cursor(self) -> None:
+        assert self._track_cursor is not None
+        lat, lon, label = self._track_cursor
+        text = json.dumps(label, ensure_ascii=False)
+        script = f"CityConsole.setTrackCursor({lat!r},{lon!r},{text})"
         self.page().runJavaScript(script, 0, _ignore_result)
 
     def _on_vehicles_drawn(self, result: object) -> None:

@@ -13,19 +13,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.events import Event, VehicleBatch, VehicleClass
+from console.core.history import Trajectory, TrajectorySummary
 from console.qt.map.layers import MapLayers
 from console.qt.map.packing import VehiclePacker
 from console.qt.map.vehicle_table import VehicleTable
-from console.qt.map.view import IncidentRow, MapView
+from console.qt.map.view import IncidentRow, MapView, TrackPayload
 from console.qt.panes.base import Pane
 
 FOCUS_ZOOM = 13
 """Zoom the map goes to (at least) when it centres on an incident."""
+TRACK_MAX_POINTS = 5_000
+"""A drawn trajectory longer than this is thinned (stop and speeding ends are kept)."""
 _PRIORITY_WORDS = {"critical": 1, "urgent": 1, "high": 2, "medium": 3, "normal": 3, "low": 4}
 
 
@@ -59,6 +63,30 @@ def _incident_row(item: Mapping[str, Any]) -> IncidentRow | None:
     ]
 
 
+def track_payload(
+    track: Trajectory, summary: TrajectorySummary, max_points: int = TRACK_MAX_POINTS
+) -> TrackPayload:
+    """The page's track payload: the line (thinned to about ``max_points``), speeding runs
+    as index pairs into the sent line, and stops with their "stop n · 12 min" labels."""
+    n = len(track)
+    keep = np.arange(n)
+    if n > max_points:
+        stride = -(-n // max_points)
+        marks = [i for s in summary.speeding for i in (s.first_index, s.last_index)]
+        marks += [i for s in summary.stops for i in (s.first_index, s.last_index)]
+        keep = np.unique(np.concatenate([np.arange(0, n, stride), [n - 1], marks]).astype(int))
+    line = np.column_stack([track.lat[keep], track.lon[keep]]).round(6).tolist()
+    speeding = [
+        [int(np.searchsorted(keep, s.first_index)), int(np.searchsorted(keep, s.last_index))]
+        for s in summary.speeding
+    ]
+    stops = [
+        [round(s.lat, 6), round(s.lon, 6), f"stop {i} · {max(1, round(s.duration_s / 60))} min"]
+        for i, s in enumerate(summary.stops, start=1)
+    ]
+    return {"line": line, "speeding": speeding, "stops": stops}
+
+
 class MapPane(Pane):
     """Basemap, live vehicles (canvas layer) and incidents in an offline web view."""
 
@@ -83,6 +111,7 @@ class MapPane(Pane):
         self._vehicles = VehicleTable()
         self._packer = VehiclePacker.around(layers.bbox())
         self._sent_version = 0
+        self._track: Trajectory | None = None
         self.view = MapView(layers, page_root, self)
         self.view.sig_ready.connect(self._on_page_ready)
         self.view.sig_frame_drawn.connect(self.sig_frame_drawn)
@@ -144,6 +173,24 @@ class MapPane(Pane):
     def clear_vehicles(self) -> None:
         """Forget every vehicle (e.g. when the source changes)."""
         self._vehicles.clear()
+
+    def show_track(self, track: Trajectory, summary: TrajectorySummary) -> None:
+        """Draw one vehicle's trajectory (speeding in red, numbered stops) and fit the map to it."""
+        self._track = track
+        self.view.set_track(track_payload(track, summary))
+
+    def move_track_cursor(self, index: int, label: str = "") -> None:
+        """Put the trajectory's cursor on sample ``index`` (a time slider's position)."""
+        track = self._track
+        if track is None or not 0 <= index < len(track):
+            return
+        text = label or f"{float(track.speed_kmh[index]):.0f} km/h"
+        self.view.set_track_cursor(float(track.lat[index]), float(track.lon[index]), text)
+
+    def clear_track(self) -> None:
+        """Remove the drawn trajectory."""
+        self._track = None
+        self.view.clear_track()
 
     # ---- Callbacks
 
