@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     qInstallMessageHandler,
 )
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication
 
 from console.core.city.model import Level
 from console.core.paths import user_data_dir
@@ -27,7 +27,6 @@ from console.qt.city_layers import map_layers_from_city
 from console.qt.frame_tick import FrameTick
 from console.qt.incident_markers import IncidentMarkers
 from console.qt.main_window import MainWindow
-from console.qt.message_dialog import MessageDialog
 from console.qt.panes.incident_queue import IncidentQueuePane
 from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
@@ -37,6 +36,7 @@ from console.qt.panes.trajectory import TrajectoryPane
 from console.qt.search_box import SearchBox
 from console.qt.status_bar import ConsoleStatusBar
 from console.qt.theme import apply_theme
+from console.qt.vehicle_menu import install_vehicle_menu
 
 log = logging.getLogger("console.qt")
 qt_log = logging.getLogger("qt")
@@ -119,7 +119,7 @@ def build_console(
         tabbed.append(trajectory_pane.PANE_ID)
     window.tabify(tabbed)
     _install_find(window, core, map_pane)
-    _install_messages(window, core, map_pane, queue, operator)
+    install_vehicle_menu(window, core, map_pane, queue, operator)
     markers = IncidentMarkers(core.incidents, map_pane)
     markers.setParent(window)
     markers.attach(core.bus)
@@ -160,43 +160,6 @@ def _install_find(window: MainWindow, core: ConsoleCore, map_pane: MapPane) -> S
     window.addAction(action)
     find.sig_chosen.connect(lambda hit: _go_to(hit, core, map_pane, window))
     return find
-
-
-def _install_messages(
-    window: MainWindow,
-    core: ConsoleCore,
-    map_pane: MapPane,
-    queue: IncidentQueuePane,
-    operator: str,
-) -> None:
-    """Vehicles › Message a vehicle… (Ctrl+Shift+M), kept with the selected case if any."""
-    messages = core.messages
-    if messages is None:
-        return
-    bar = window.menuBar()
-    menu = QMenu("&Vehicles", bar)
-    if bar.actions():
-        bar.insertMenu(bar.actions()[-1], menu)  # Help stays last
-    else:
-        bar.addMenu(menu)
-    action = QAction("Message a vehicle…", window)
-    action.setShortcut(QKeySequence("Ctrl+Shift+M"))
-
-    def open_dialog() -> None:
-        dialog = MessageDialog(
-            messages,
-            core.search_index(),
-            map_pane.vehicle_class,
-            operator,
-            ZoneInfo(core.timezone),
-            incident_id=queue.current_case_id(),
-            parent=window,
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-
-    action.triggered.connect(open_dialog)
-    menu.addAction(action)
 
 
 def _go_to(hit: SearchHit, core: ConsoleCore, map_pane: MapPane, window: MainWindow) -> None:

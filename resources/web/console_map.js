@@ -253,7 +253,7 @@
         this.stops.push(marker);
       }, this);
       const bounds = this.line.getBounds();
-      if (bounds.isValid()) {
+      if (payload.fit !== false && bounds.isValid()) {  // a followed vehicle keeps the view
         map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16, animate: false });
       }
     },

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 IncidentRow = list[Any]
 """[id, lon, lat, rank 1..4, status, title] as the page's incident layer reads it."""
 TrackPayload = dict[str, Any]
-"""{"line": [[lat, lon], ...], "speeding": [[first, last], ...], "stops": [[lat, lon, label]]}."""
+"""{"line": [[lat, lon], ...], "speeding": [[first, last], ...], "stops": [[lat, lon, label]],
+"fit": whether the map zooms to the track (default true)}."""
 
 
 class _ConsolePage(QWebEnginePage):

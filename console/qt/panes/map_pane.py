@@ -174,10 +174,12 @@ class MapPane(Pane):
         """Forget every vehicle (e.g. when the source changes)."""
         self._vehicles.clear()
 
-    def show_track(self, track: Trajectory, summary: TrajectorySummary) -> None:
-        """Draw one vehicle's trajectory (speeding in red, numbered stops) and fit the map to it."""
+    def show_track(
+        self, track: Trajectory, summary: TrajectorySummary, *, fit: bool = True
+    ) -> None:
+        """Draw one vehicle's trajectory (speeding in red, numbered stops); ``fit``: zoom to it."""
         self._track = track
-        self.view.set_track(track_payload(track, summary))
+        self.view.set_track({**track_payload(track, summary), "fit": fit})
 
     def move_track_cursor(self, index: int, label: str = "") -> None:
         """Put the trajectory's cursor on sample ``index`` (a time slider's position)."""
