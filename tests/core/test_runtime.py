@@ -10,13 +10,18 @@ from console.core.history import fleet_snapshot
 from console.core.runtime import CoreOptions, build_core
 
 
-def test_core_runs_the_simulation_into_the_bus_and_stops(tmp_path: Path) -> None:
-    options = CoreOptions(
+def _options(tmp_path: Path, colleague_share: float = 0.7) -> CoreOptions:
+    """A core on its own SQLite file and history folder, from a fixed simulated start."""
+    return CoreOptions(
         database_url=f"sqlite:///{tmp_path / 'c.db'}",
         history_dir=tmp_path / "history",
         start=1_795_000_000.0,
+        colleague_share=colleague_share,
     )
-    core = build_core(options)
+
+
+def test_core_runs_the_simulation_into_the_bus_and_stops(tmp_path: Path) -> None:
+    core = build_core(_options(tmp_path))
     vehicles: list[Event] = []
 
     def collect(events: Sequence[Event]) -> None:
@@ -42,13 +47,7 @@ def test_core_runs_the_simulation_into_the_bus_and_stops(tmp_path: Path) -> None
 
 def test_crews_and_automatic_rules_run_in_the_assembled_core(tmp_path: Path) -> None:
     """A dispatched case is signed for by its simulated crew; a late one is alerted."""
-    options = CoreOptions(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}",
-        history_dir=tmp_path / "history",
-        start=1_795_000_000.0,
-        colleague_share=0.0,
-    )
-    core = build_core(options)
+    core = build_core(_options(tmp_path, colleague_share=0.0))
     try:
         service = core.incidents
         lon, lat = 117.3655, 32.9390  # central Bengbu
@@ -82,13 +81,7 @@ def test_crews_and_automatic_rules_run_in_the_assembled_core(tmp_path: Path) -> 
 
 
 def test_colleague_desks_work_cases_in_the_assembled_core(tmp_path: Path) -> None:
-    options = CoreOptions(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}",
-        history_dir=tmp_path / "history",
-        start=1_795_000_000.0,
-        colleague_share=1.0,
-    )
-    core = build_core(options)
+    core = build_core(_options(tmp_path, colleague_share=1.0))
     try:
         case = core.incidents.report("road_accident", 117.3655, 32.9390, "追尾", "hotline")
         core.bus.drain()
@@ -105,13 +98,7 @@ def test_colleague_desks_work_cases_in_the_assembled_core(tmp_path: Path) -> Non
 
 
 def test_a_message_to_a_taxi_is_answered_by_its_simulated_terminal(tmp_path: Path) -> None:
-    options = CoreOptions(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}",
-        history_dir=tmp_path / "history",
-        start=1_795_000_000.0,
-        colleague_share=0.0,
-    )
-    core = build_core(options)
+    core = build_core(_options(tmp_path, colleague_share=0.0))
     try:
         assert core.messages is not None
         sent = core.messages.send(7, "taxi", "乘客遗失手机，请联系 12328", "op-li")
@@ -130,13 +117,7 @@ def test_a_message_to_a_taxi_is_answered_by_its_simulated_terminal(tmp_path: Pat
 
 
 def test_positions_are_recorded_into_the_history_folder(tmp_path: Path) -> None:
-    options = CoreOptions(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}",
-        history_dir=tmp_path / "history",
-        start=1_795_000_000.0,
-        colleague_share=0.0,
-    )
-    core = build_core(options)
+    core = build_core(_options(tmp_path, colleague_share=0.0))
     try:
         for _ in range(3):
             core.simulation.step_once()

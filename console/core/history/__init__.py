@@ -9,6 +9,7 @@ Typical use::
     snap = fleet_snapshot(store, at)                        # snap.as_batch() for the map
 """
 
+from console.core.geo import great_circle_km
 from console.core.history.analysis import (
     SpeedingSegment,
     Stop,
@@ -16,7 +17,6 @@ from console.core.history.analysis import (
     cumulative_km,
     find_speeding,
     find_stops,
-    great_circle_km,
     mileage_km,
     summarise,
 )

@@ -7,23 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from console.core.geo import great_circle_km
 from console.core.history.config import HistoryConfig
 from console.core.history.trajectory import Trajectory
-
-EARTH_RADIUS_KM = 6_371.0088
-"""Mean Earth radius (IUGG), for great-circle distances."""
-
-
-def great_circle_km(
-    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    """Haversine distance in km between points (degrees), elementwise."""
-    p1, p2 = np.radians(np.asarray(lat1, np.float64)), np.radians(np.asarray(lat2, np.float64))
-    dlat = p2 - p1
-    dlon = np.radians(np.asarray(lon2, np.float64) - np.asarray(lon1, np.float64))
-    h = np.sin(dlat / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2.0) ** 2
-    out: npt.NDArray[np.float64] = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-    return out
 
 
 def step_km(track: Trajectory) -> npt.NDArray[np.float64]:

@@ -23,14 +23,10 @@ from console.core.incidents.model import (
     IncidentStatus,
     Note,
 )
+from console.core.storage.columns import to_json
 from console.core.storage.schema import attachments, audit, incidents, notes
 
 _PATH_COLUMNS = ("grid_code", "community_code", "street_code", "county_code", "city_code")
-
-
-def to_json(value: Mapping[str, Any]) -> str:
-    """JSON text for a detail column (readable Chinese, stable key order)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def path_columns(path: JurisdictionPath | None) -> dict[str, str | None]:

@@ -38,6 +38,7 @@ from console.core.messages.model import (
     check_transition,
     checked_text,
 )
+from console.core.storage.columns import to_json
 from console.core.storage.engine import Database
 from console.core.storage.schema import incidents
 
@@ -90,7 +91,7 @@ def _checked_vehicle(vehicle_id: int) -> int:
 
 
 def _receipt_raw(receipt: MessageReceipt) -> str:
-    return store.to_json(
+    return to_json(
         {
             "ts": receipt.ts,
             "message_id": receipt.message_id,

@@ -9,12 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from console.core.messages.model import Message, MessageEvent, MessageState
+from console.core.storage.columns import to_json
 from console.core.storage.schema import message_events, messages
-
-
-def to_json(value: Mapping[str, Any]) -> str:
-    """JSON text for a detail column (readable Chinese, stable key order)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def to_message(row: RowMapping) -> Message:

@@ -25,6 +25,7 @@ from typing import Any
 
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.events import Event, IncidentChanged, UnitPosition
+from console.core.geo import distance_km
 from console.core.incidents.lifecycle import Verb
 from console.core.incidents.model import (
     ConcurrentUpdateError,
@@ -33,7 +34,7 @@ from console.core.incidents.model import (
     IncidentStatus,
 )
 from console.core.incidents.service import IncidentService
-from console.core.units.board import UnitBoard, distance_km
+from console.core.units.board import UnitBoard
 from console.core.units.model import ResponseUnit, UnitKind
 from console.core.units.recommend import eta_minutes
 

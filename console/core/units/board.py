@@ -30,6 +30,7 @@ import numpy.typing as npt
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.clock import Clock
 from console.core.events import Event, IncidentChanged, UnitPosition
+from console.core.geo import great_circle_km
 from console.core.incidents.model import Incident, IncidentStatus
 from console.core.timezones import resolve_timezone
 from console.core.units.model import ResponseUnit, UnitKind, UnitStatus
@@ -47,7 +48,6 @@ CASE_STATUS_TO_UNIT = {
 """What holding a case in each state makes a unit."""
 
 _BUSY_ORDER = (UnitStatus.ON_SCENE, UnitStatus.EN_ROUTE, UnitStatus.ASSIGNED)
-EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,24 +292,3 @@ class UnitBoard:
         minute = local.hour * 60 + local.minute
         self._minute_at = (now, minute)
         return minute
-
-
-def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle (haversine) distance in km between two points."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dlon = math.radians(lon2 - lon1)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(h, 1.0)))
-
-
-def great_circle_km(
-    lon: float, lat: float, lons: npt.NDArray[np.float64], lats: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Haversine distances (km) from one point to many."""
-    lat1 = math.radians(lat)
-    lat2 = np.radians(lats)
-    dlat = lat2 - lat1
-    dlon = np.radians(lons - lon)
-    a = np.sin(dlat / 2) ** 2 + math.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
-    result: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-    return result

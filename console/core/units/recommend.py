@@ -26,9 +26,10 @@ import math
 import numpy as np
 
 from console.core.city.model import Level
+from console.core.geo import distance_km, great_circle_km
 from console.core.incidents.model import Incident
 from console.core.incidents.types import IncidentType
-from console.core.units.board import UnitBoard, distance_km, great_circle_km
+from console.core.units.board import UnitBoard
 from console.core.units.model import Recommendation, ResponseUnit, UnitKind, UnitStatus
 from console.core.units.registry import UnitRegistry
 
