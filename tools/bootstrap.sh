@@ -15,7 +15,7 @@ DEBIAN_PACKAGES=(
   libxrandr2 libxtst6 libxshmfence1 libxkbfile1 libxkbcommon0 libxkbcommon-x11-0
   libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0
   libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shm0 libxcb-sync1
-  libgl1 libegl1 libopengl0 libgbm1 libasound2 libdrm2
+  libgl1 libegl1 libopengl0 libgbm1 libasound2 libdrm2 libpulse0
   fonts-noto-cjk xvfb xauth tzdata
 )
 
