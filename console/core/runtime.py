@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from console.core.bus import EventBus
@@ -29,8 +29,10 @@ from console.core.paths import city_dir, user_data_dir
 from console.core.search import SearchIndex, build_search_index, pinyin_romaniser
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
 from console.core.sim.colleagues import SimulatedColleagues
+from console.core.sim.geo import FloatArray
 from console.core.sim.responders import SimulatedResponders
 from console.core.sim.terminals import SimulatedTerminals
+from console.core.sites import SiteRegistry, load_sites
 from console.core.storage.engine import Database, open_database
 from console.core.units.board import UnitBoard
 from console.core.units.divisions import division_info_for
@@ -82,6 +84,12 @@ class ConsoleCore:
     terminals: SimulatedTerminals | None = None
     plate_of: Callable[[int], str] | None = None
     """The licence plate of a vehicle id (from the source that knows the fleet)."""
+    operator_of: Callable[[int], str] | None = None
+    """The company operating a vehicle id (from the source that knows the fleet)."""
+    iot_stations: tuple[FloatArray, FloatArray] | None = None
+    """lon and lat of every IoT base station (station id = index)."""
+    sites: SiteRegistry = field(default_factory=SiteRegistry)
+    """Cameras, passenger stations and weigh stations."""
     _search: SearchIndex | None = None
 
     def start(self) -> None:
@@ -217,7 +225,10 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         responders,
         automatic,
     )
+    core.sites = load_sites(directory, city)
     core.plate_of = stepper.plate
+    core.operator_of = stepper.operator
+    core.iot_stations = (stepper.iot.lon, stepper.iot.lat)
     fence_file = directory / "geofences.json"
     fixed_fences = (
         bridge_fences(city.bridges, load_bridge_fence_config(fence_file))

@@ -97,11 +97,35 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--headless", action="store_true", help="use Qt's offscreen platform (no display needed)"
     )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    parser.add_argument(
+        "--tile-url",
+        metavar="URL",
+        help="draw the map over this tile server for this run (a URL template with {z} {x} {y},"
+        " or a file:// folder of tiles), instead of the saved basemap",
+    )
+    parser.add_argument(
+        "--tile-crs",
+        choices=("wgs84", "gcj02"),
+        help="with --tile-url: the datum of its tiles, wgs84 (default) or gcj02 (AMap/Gaode,"
+        " Tencent and many Chinese city servers)",
+    )
+    parser.add_argument(
+        "--tile-attribution", metavar="TEXT", help="with --tile-url: the tiles' credit line"
+    )
     args = parser.parse_args(argv)
     if args.screenshot and args.run_for is None:
         parser.error("--screenshot needs --run-for")
     if args.speed <= 0:
         parser.error("--speed must be positive")
+    if (args.tile_crs or args.tile_attribution) and not args.tile_url:
+        parser.error("--tile-crs and --tile-attribution need --tile-url")
+    if args.tile_url:
+        from console.qt.basemap import BasemapError, override_from_args
+
+        try:
+            override_from_args(args)
+        except BasemapError as error:
+            parser.error(f"--tile-url: {error}")
     return args
 
 

@@ -293,6 +293,16 @@ class CaseActions(QObject):
             for widget in widgets:
                 widget.addAction(action)
 
+    def trigger(self, key: str) -> None:
+        """Run the action ``key`` on the current case, as its menu entry does."""
+        self._trigger(key)
+
+    def report_at(
+        self, lon: float, lat: float, then: Callable[[Incident], None] | None = None
+    ) -> None:
+        """Open the report form at (lon, lat); ``then(case)`` runs once the case is stored."""
+        self._ask_report((lon, lat), then)
+
     def case(self) -> Incident | None:
         """The current case as last read."""
         return self._case
@@ -366,7 +376,7 @@ class CaseActions(QObject):
 
     def _trigger(self, key: str) -> None:
         if key == "report":
-            self._ask_report()
+            self._ask_report(None, None)
             return
         if key == "next_overdue":
             if self._next_overdue is None or not self._next_overdue():
@@ -502,9 +512,14 @@ class CaseActions(QObject):
         else:
             self._drafts.pop((case.id, key), None)
 
-    def _ask_report(self) -> None:
+    def _ask_report(
+        self, at: tuple[float, float] | None, then: Callable[[Incident], None] | None
+    ) -> None:
         case = self._case
-        lon, lat = (case.lon, case.lat) if case is not None else self._city_centre
+        if at is not None:
+            lon, lat = at
+        else:
+            lon, lat = (case.lon, case.lat) if case is not None else self._city_centre
         form = CaseForm(self._dialog_parent, "Report a case", "A call, a walk-in or a patrol")
         types = self._service.rules.reportable()
         form.add_choice(
@@ -515,12 +530,19 @@ class CaseActions(QObject):
         form.add_text("place", "Place")
         form.add_text("description", "Description", required=True)
         form.add_text("reporter", "Reporter")
-        form.fill(self._drafts.get((0, "report"), {}))
+        if at is None:
+            form.fill(self._drafts.get((0, "report"), {}))
+        else:
+            form.fill(
+                {**self._drafts.get((0, "report"), {}), "lon": f"{lon:.5f}", "lat": f"{lat:.5f}"}
+            )
         form.finish()
-        form.accepted.connect(lambda: self._submit_report(form.values()))
+        form.accepted.connect(lambda: self._submit_report(form.values(), then))
         self._show_dialog(form)
 
-    def _submit_report(self, values: dict[str, Any]) -> None:
+    def _submit_report(
+        self, values: dict[str, Any], then: Callable[[Incident], None] | None = None
+    ) -> None:
         try:
             lon, lat = float(values["lon"]), float(values["lat"])
             case = self._service.report(
@@ -538,6 +560,8 @@ class CaseActions(QObject):
             return
         self._drafts.pop((0, "report"), None)
         self._announce(case, f"reported: {case.title_en}")
+        if then is not None:
+            then(case)
 
     def _show_dialog(self, dialog: QDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

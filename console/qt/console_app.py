@@ -22,11 +22,12 @@ from console.core.city.model import Level
 from console.core.paths import user_data_dir
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
 from console.core.search import HitKind, SearchHit
+from console.qt.basemap import Basemap, effective_basemap, override_from_args
 from console.qt.case_wiring import CaseWorkflow, install_case_workflow
 from console.qt.city_layers import map_layers_from_city
 from console.qt.frame_tick import FrameTick
-from console.qt.incident_markers import IncidentMarkers
 from console.qt.main_window import MainWindow
+from console.qt.map_wiring import MapParts, install_map_tools
 from console.qt.panes.incident_queue import IncidentQueuePane
 from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
@@ -62,13 +63,15 @@ def _route_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: st
     qt_log.log(level, "%s", message)
 
 
-def build_window(core: ConsoleCore, operator: str, profile: Path) -> MainWindow:
+def build_window(
+    core: ConsoleCore, operator: str, profile: Path, basemap_override: Basemap | None = None
+) -> MainWindow:
     """The main window with every pane of the console, attached to ``core``'s bus."""
-    return build_console(core, operator, profile)[0]
+    return build_console(core, operator, profile, basemap_override)[0]
 
 
 def build_console(
-    core: ConsoleCore, operator: str, profile: Path
+    core: ConsoleCore, operator: str, profile: Path, basemap_override: Basemap | None = None
 ) -> tuple[MainWindow, CaseWorkflow]:
     """The main window and its case workflow (actions, case pane, palette) on ``core``."""
     frame_tick = FrameTick(core.bus)
@@ -80,7 +83,8 @@ def build_console(
         set_speed=core.clock.set_factor,
     )
     frame_tick.setParent(window)
-    map_pane = MapPane(map_layers_from_city(core.city))
+    basemap = effective_basemap(profile, basemap_override)
+    map_pane = MapPane(map_layers_from_city(core.city, basemap=basemap))
     queue = IncidentQueuePane(core.incidents, core.clock, core.name_of)
     charts = LiveChartsPane({b.bridge_id: b.name_en for b in core.city.bridges})
     quarantine = QuarantinePane()
@@ -119,11 +123,7 @@ def build_console(
         tabbed.append(trajectory_pane.PANE_ID)
     window.tabify(tabbed)
     _install_find(window, core, map_pane)
-    install_vehicle_menu(window, core, map_pane, queue, operator)
-    markers = IncidentMarkers(core.incidents, map_pane)
-    markers.setParent(window)
-    markers.attach(core.bus)
-    queue.sig_case_selected.connect(markers.focus)
+    vehicles = install_vehicle_menu(window, core, map_pane, queue, operator)
 
     status = ConsoleStatusBar(
         core.bus,
@@ -133,6 +133,12 @@ def build_console(
         simulation_speed=lambda: core.clock.factor,
     )
     window.setStatusBar(status)
+    install_map_tools(
+        MapParts(window, core, map_pane, queue, workflow, vehicles, trajectory_pane),
+        profile,
+        operator,
+        basemap_override,
+    )
     status.quarantine_label.sig_clicked.connect(lambda: window.show_pane(quarantine.PANE_ID))
     timer = QTimer(window)
     timer.setInterval(1000)
@@ -209,7 +215,7 @@ def run_console(args: argparse.Namespace, options: CoreOptions) -> int:
     apply_theme(app)
     core = build_core(options)
     profile = args.profile or user_data_dir()
-    window = build_window(core, args.operator, profile)
+    window = build_window(core, args.operator, profile, override_from_args(args))
     width, height = (int(v) for v in args.size.lower().split("x"))
     if not profile.joinpath("layout.json").exists():
         window.resize(QSize(width, height))

@@ -135,6 +135,13 @@ class MessageDialog(QDialog):
         self.refresh()
         return True
 
+    def choose_vehicle(self, vehicle_id: int, plate: str) -> None:
+        """Address the message to ``vehicle_id`` (e.g. the vehicle selected on the map)."""
+        self.vehicle_id = int(vehicle_id)
+        self.plate.setText(plate)
+        self.found.setText(plate)
+        self.refresh()
+
     def refresh(self) -> None:
         """Re-read the chosen vehicle's messages and their delivery states."""
         self.history.clear()

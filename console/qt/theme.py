@@ -61,6 +61,15 @@ QTabBar::tab {
     background: #161d26; color: #9aa4b2; padding: 4px 10px; border: 1px solid #222c38;
 }
 QTabBar::tab:selected { background: #0f141a; color: #e6edf3; border-bottom-color: #2f81f7; }
+QCheckBox::indicator, QRadioButton::indicator {
+    width: 12px; height: 12px; border: 1px solid #5b6b7d; background: #0d1117;
+}
+QCheckBox::indicator { border-radius: 2px; }
+QRadioButton::indicator { border-radius: 7px; }
+QCheckBox::indicator:checked, QRadioButton::indicator:checked {
+    background: #2f81f7; border-color: #79b8ff;
+}
+QCheckBox::indicator:focus, QRadioButton::indicator:focus { border-color: #79b8ff; }
 QToolTip { background: #161d26; color: #d0d7de; border: 1px solid #2f3b4b; }
 QScrollBar:vertical { background: #0d1117; width: 10px; }
 QScrollBar::handle:vertical { background: #2b3746; min-height: 24px; border-radius: 4px; }

@@ -45,7 +45,9 @@ class VehicleMenu(QObject):
         if core.history is not None:
             self.follower = VehicleFollower(map_pane, core.history, core.clock, self)
             self.follower.sig_status.connect(lambda text: window.statusBar().showMessage(text))
-        self.message_action = self._action("Message a vehicle…", "Ctrl+Shift+M", self.message)
+        self.message_action = self._action(
+            "Message a vehicle…", "Ctrl+Shift+M", lambda: self.message()
+        )
         self.message_action.setEnabled(core.messages is not None)
         self.follow_action = self._action("Follow a vehicle…", "Ctrl+Shift+F", self.ask_follow)
         self.stop_action = self._action("Stop following", "Ctrl+Shift+X", self.stop_following)
@@ -53,8 +55,8 @@ class VehicleMenu(QObject):
 
     # ---- Public API
 
-    def message(self) -> None:
-        """Open the message dialog (kept with the selected case, if any)."""
+    def message(self, vehicle_id: int | None = None) -> None:
+        """Open the message dialog (kept with the selected case, if any), for a vehicle if given."""
         if self._core.messages is None:
             return
         dialog = MessageDialog(
@@ -67,6 +69,8 @@ class VehicleMenu(QObject):
             parent=self._window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if vehicle_id is not None and self._core.plate_of is not None:
+            dialog.choose_vehicle(vehicle_id, self._core.plate_of(vehicle_id))
         dialog.open()
 
     def ask_follow(self) -> None:

@@ -5,29 +5,21 @@
  *   CityConsole.isReady()                          -> bool
  *   CityConsole.setVehicles(payload, n, extent, counts, offMap)
  *                                                  -> JSON [n drawn, visible, ms]
- *   CityConsole.setIncidents(rows)                 -> number of incidents shown
  *   CityConsole.centerOn(lat, lon, minZoom)        -> true
  *   CityConsole.setTrack(payload)                  -> JSON [points, speeding, stops]
  *   CityConsole.setTrackCursor(lat, lon, label)    -> true
  *   CityConsole.clearTrack()                       -> true
  *   CityConsole.trackState()                       -> JSON {points, speeding, stops, cursor}
+ *   CityConsole.setBanner(text or null)            -> whether a banner is shown
  *
  * A track payload is {line: [[lat, lon], ...], speeding: [[first, last], ...]
  * (indices into line), stops: [[lat, lon, label], ...]}.
  *
- * rows are [id, lon, lat, rank (1 = most urgent .. 4), status, title]. Results are
+ * Other scripts add their own calls with CityConsole.register(module). Results are
  * numbers, booleans or JSON strings: Qt does not pass JS arrays back to Python.
  */
 (function () {
   "use strict";
-
-  const RANK_STYLE = {
-    1: { color: "#ff3b4e", radius: 8, label: "P1" },
-    2: { color: "#ff9f1c", radius: 7, label: "P2" },
-    3: { color: "#f5e663", radius: 6, label: "P3" },
-    4: { color: "#8fb3d9", radius: 5, label: "P4" },
-  };
-  const CLOSED_STATUSES = new Set(["closed", "rejected", "merged"]);
 
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
@@ -79,15 +71,6 @@
       this._footer.textContent = text;
     },
   });
-
-  function incidentTooltip(row) {
-    const style = RANK_STYLE[row[3]] || RANK_STYLE[4];
-    return (
-      '<div class="cc-tip-title">' + escapeHtml(row[5]) + "</div>" +
-      '<div class="cc-tip-meta">' + style.label + " \u00b7 " + escapeHtml(row[4]) +
-      " \u00b7 #" + escapeHtml(row[0]) + "</div>"
-    );
-  }
 
   const HOVER_STYLE = { fillColor: "#33d6f5", fillOpacity: 0.08, weight: 1.8 };
 
@@ -286,33 +269,32 @@
     boundaryLayer: boundaryLayer,
     map: null,
     vehicles: null,
-    incidents: null,
+    modules: [],
+    escapeHtml: escapeHtml,
     legend: null,
     track: TrackLayer,
 
-    boot: function (map, layerControl, options) {
+    boot: function (map, options) {
       map.createPane("vehicles").style.zIndex = 450;
-      map.createPane("incidents").style.zIndex = 620;
       this.map = map;
       this.vehicles = new window.CityConsoleVehicleLayer({
         colors: options.classes.map(function (cls) { return cls.color; }),
       }).addTo(map);
-      this.incidents = L.layerGroup([], { pane: "incidents" }).addTo(map);
-      this._incidentRenderer = L.svg({ pane: "incidents" });
       TrackLayer.init(map);
       const legend = new Legend({ classes: options.classes }).addTo(map);
       this.vehicles.on("drawn", function (event) {
         legend.setVisible(event.visible);
       });
       this.legend = legend;
-      if (layerControl) {
-        layerControl.addOverlay(this.vehicles, "Vehicles");
-        layerControl.addOverlay(this.incidents, "Incidents");
-      }
       if (map.attributionControl) {
         map.attributionControl.setPrefix(false);
       }
       L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
+      for (const module of this.modules) {
+        module.boot(map, options);
+      }
+      this.booted = true;
+      window.CityConsoleBridge.watch(map);
       const container = map.getContainer();
       const markFar = function () {
         container.classList.toggle("cc-far", map.getZoom() < 11);
@@ -320,6 +302,18 @@
       map.on("zoomend", markFar);
       markFar();
       return true;
+    },
+
+    /**
+     * Add a module: its ``api`` functions become CityConsole's, and its ``boot(map,
+     * options)`` runs when the map exists (at once if it already does).
+     */
+    register: function (module) {
+      Object.assign(this, module.api || {});
+      this.modules.push(module);
+      if (this.booted) {
+        module.boot(this.map, {});
+      }
     },
 
     isReady: function () {
@@ -340,31 +334,6 @@
       return JSON.stringify([count, visible, performance.now() - started]);
     },
 
-    setIncidents: function (rows) {
-      const group = this.incidents;
-      const renderer = this._incidentRenderer;
-      group.clearLayers();
-      const ordered = rows.slice().sort(function (a, b) { return b[3] - a[3]; });
-      for (const row of ordered) {
-        const style = RANK_STYLE[row[3]] || RANK_STYLE[4];
-        const closed = CLOSED_STATUSES.has(String(row[4]).toLowerCase());
-        L.circleMarker([row[2], row[1]], {
-          pane: "incidents",
-          renderer: renderer,
-          radius: style.radius,
-          color: "#0b1016",
-          weight: 2,
-          fillColor: style.color,
-          fillOpacity: closed ? 0.35 : 0.95,
-          opacity: closed ? 0.5 : 1,
-          className: row[3] === 1 && !closed ? "cc-incident cc-incident-urgent" : "cc-incident",
-        })
-          .bindTooltip(incidentTooltip(row), { className: "cc-tooltip", direction: "top" })
-          .addTo(group);
-      }
-      return rows.length;
-    },
-
     setTrack: function (payload) {
       TrackLayer.draw(this.map, payload);
       const line = payload.line || [];
@@ -383,6 +352,24 @@
 
     trackState: function () {
       return TrackLayer.state();
+    },
+
+    /** A notice across the top of the map (e.g. "history: fleet at 14:05"); null removes it. */
+    setBanner: function (text) {
+      const container = this.map.getContainer();
+      let banner = container.querySelector(".cc-banner");
+      if (!text) {
+        if (banner) {
+          banner.remove();
+        }
+        return false;
+      }
+      if (!banner) {
+        banner = L.DomUtil.create("div", "cc-banner", container);
+        L.DomEvent.disableClickPropagation(banner);
+      }
+      banner.textContent = text;
+      return true;
     },
   };
 

@@ -1,11 +1,17 @@
 /*
- * Vehicle layer: one <canvas> that tens of thousands of vehicles are written into
- * as small squares of pixels (ImageData), coloured by vehicle class.
+ * Pixel canvas layers: one <canvas> each, written pixel by pixel (ImageData), hidden
+ * during zoom animations and redrawn only on moveend and resize (Leaflet ends every
+ * pan, zoom and view reset with moveend, so a zoom draws once, not on zoomend too).
  *
- * Python sends base64 of [n x (uint16 x, uint16 y)] + [n x uint8 class] and the
+ * CityConsoleVehicleLayer: tens of thousands of vehicles as small squares coloured by
+ * class. Python sends base64 of [n x (uint16 x, uint16 y)] + [n x uint8 class] and the
  * frame's extent [x0, y0, stepX, stepY]: position = x0 + x * stepX in Web-Mercator
- * pixels at zoom 0, so a redraw only scales and shifts. The canvas is hidden during
- * zoom animations and redrawn on moveend / zoomend / resize.
+ * pixels at zoom 0, so a redraw only scales and shifts. Each class can be hidden
+ * (setClassVisible): the draw loop skips it, and visibleCount counts only shown classes.
+ *
+ * CityConsolePointLayer: named sets of points (sites, stations, units), each drawn with
+ * small glyphs (pixel masks) from a minimum zoom, projected once; the nearest point under
+ * the pointer gets a tooltip.
  */
 (function () {
   "use strict";
@@ -31,66 +37,34 @@
     return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0; // little-endian RGBA
   }
 
-  const VehicleLayer = L.Layer.extend({
-    options: {
-      pane: "vehicles",
-      colors: ["#ffd400", "#00e5ff", "#ff4fd8", "#ff8a3d"],
-    },
-
-    initialize: function (options) {
-      L.setOptions(this, options);
-      this._words = new Uint32Array(this.options.colors.map(rgbaWord));
-      this._xy = new Uint16Array(0);
-      this._extent = [0, 0, 1, 1];
-      this._classes = new Uint8Array(0);
-      this._count = 0;
-      this._visible = 0;
-      this._image = null;
-    },
+  /** A canvas the size of the map; subclasses write pixels in _draw(). */
+  const PixelLayer = L.Layer.extend({
+    options: { className: "" },
 
     onAdd: function (map) {
-      const canvas = L.DomUtil.create("canvas", "cc-vehicle-canvas leaflet-zoom-hide");
+      const canvas = L.DomUtil.create("canvas", this.options.className + " leaflet-zoom-hide");
+      canvas.style.pointerEvents = "none";
       this._canvas = canvas;
       this._context = canvas.getContext("2d");
+      this._image = null;
       this.getPane().appendChild(canvas);
-      map.on("moveend zoomend resize viewreset", this._reset, this);
+      map.on("moveend resize", this._reset, this);
       this._reset();
     },
 
     onRemove: function (map) {
-      map.off("moveend zoomend resize viewreset", this._reset, this);
+      map.off("moveend resize", this._reset, this);
       L.DomUtil.remove(this._canvas);
       this._canvas = null;
       this._context = null;
       this._image = null;
     },
 
-    /** Replace every vehicle with the packed frame; returns the vehicle count. */
-    setData: function (payload, count, extent) {
-      const bytes = decodeBase64(payload);
-      this._xy = new Uint16Array(bytes.buffer, bytes.byteOffset, count * 2);
-      this._classes = new Uint8Array(bytes.buffer, bytes.byteOffset + count * 4, count);
-      this._extent = extent;
-      this._count = count;
-      this._draw();
-      return count;
-    },
-
-    count: function () {
-      return this._count;
-    },
-
-    /** Vehicles inside the visible canvas at the last draw. */
-    visibleCount: function () {
-      return this._visible;
-    },
-
     _reset: function () {
       if (!this._map || !this._canvas) {
         return;
       }
-      const map = this._map;
-      const size = map.getSize();
+      const size = this._map.getSize();
       const ratio = window.devicePixelRatio || 1;
       const width = Math.max(1, Math.round(size.x * ratio));
       const height = Math.max(1, Math.round(size.y * ratio));
@@ -102,8 +76,105 @@
         canvas.style.height = size.y + "px";
         this._image = null;
       }
-      L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
+      L.DomUtil.setPosition(canvas, this._map.containerPointToLayerPoint([0, 0]));
       this._draw();
+    },
+
+    /** The canvas pixels as RGBA words, cleared; null when not on a map. */
+    _clearedPixels: function () {
+      if (!this._map || !this._canvas) {
+        return null;
+      }
+      if (this._image === null) {
+        this._image = this._context.createImageData(this._canvas.width, this._canvas.height);
+        this._pixels = new Uint32Array(this._image.data.buffer);
+      }
+      return this._pixels.fill(0);
+    },
+
+    _flush: function () {
+      this._context.putImageData(this._image, 0, 0);
+    },
+
+    /** Zoom-0 Web-Mercator pixels to canvas (device) pixels: x * scale + shiftX. */
+    _transform: function () {
+      const map = this._map;
+      const ratio = window.devicePixelRatio || 1;
+      const origin = map.getPixelOrigin();
+      const topLeft = map.containerPointToLayerPoint([0, 0]);
+      return {
+        ratio: ratio,
+        scale: map.getZoomScale(map.getZoom(), 0) * ratio,
+        shiftX: -(origin.x + topLeft.x) * ratio,
+        shiftY: -(origin.y + topLeft.y) * ratio,
+      };
+    },
+  });
+
+  const VehicleLayer = PixelLayer.extend({
+    options: {
+      pane: "vehicles",
+      className: "cc-vehicle-canvas",
+      colors: ["#ffd400", "#00e5ff", "#ff4fd8", "#ff8a3d"],
+    },
+
+    initialize: function (options) {
+      L.setOptions(this, options);
+      this._words = new Uint32Array(this.options.colors.map(rgbaWord));
+      this._xy = new Uint16Array(0);
+      this._extent = [0, 0, 1, 1];
+      this._classes = new Uint8Array(0);
+      this._count = 0;
+      this._visible = 0;
+      this._hidden = new Uint8Array(this._words.length);
+      this._totals = new Uint32Array(this._words.length);
+      this._inView = new Uint32Array(this._words.length);
+    },
+
+    /** Replace every vehicle with the packed frame; returns the vehicle count. */
+    setData: function (payload, count, extent) {
+      const bytes = decodeBase64(payload);
+      this._xy = new Uint16Array(bytes.buffer, bytes.byteOffset, count * 2);
+      this._classes = new Uint8Array(bytes.buffer, bytes.byteOffset + count * 4, count);
+      this._extent = extent;
+      this._count = count;
+      const totals = this._totals.fill(0);
+      const classes = this._classes;
+      for (let i = 0; i < count; i++) {
+        totals[classes[i]]++;
+      }
+      this._draw();
+      return count;
+    },
+
+    count: function () {
+      return this._count;
+    },
+
+    /** Vehicles of shown classes inside the visible canvas at the last draw. */
+    visibleCount: function () {
+      return this._visible;
+    },
+
+    /** Show or hide one class (its index in ``colors``); redraws at once. */
+    setClassVisible: function (index, visible) {
+      if (!(index >= 0 && index < this._hidden.length)) {
+        return false;
+      }
+      this._hidden[index] = visible ? 0 : 1;
+      this._draw();
+      return true;
+    },
+
+    classVisible: function (index) {
+      return this._hidden[index] === 0;
+    },
+
+    /** Per class: [vehicles in the frame, vehicles drawn in view at the last draw]. */
+    classCounts: function () {
+      return Array.from(this._totals, function (total, i) {
+        return [total, this._inView[i]];
+      }, this);
     },
 
     /** Square side per class: the numerous class (last, cargo) one pixel smaller. */
@@ -115,41 +186,31 @@
     },
 
     _draw: function () {
-      if (!this._map || !this._canvas) {
+      const pixels = this._clearedPixels();
+      if (pixels === null) {
         return;
       }
-      const map = this._map;
-      const canvas = this._canvas;
-      const width = canvas.width;
-      const height = canvas.height;
-      if (this._image === null) {
-        this._image = this._context.createImageData(width, height);
-        this._pixels = new Uint32Array(this._image.data.buffer);
-      }
-      const pixels = this._pixels;
-      pixels.fill(0);
-
-      const ratio = window.devicePixelRatio || 1;
-      const zoom = map.getZoom();
-      const zoomScale = map.getZoomScale(zoom, 0);
-      const topLeft = map.containerPointToLayerPoint([0, 0]);
-      const pixelOrigin = map.getPixelOrigin();
-      const sides = this._squareSides(zoom, ratio);
+      const width = this._canvas.width;
+      const height = this._canvas.height;
+      const t = this._transform();
+      const sides = this._squareSides(this._map.getZoom(), t.ratio);
       const extent = this._extent;
-      const baseX = (extent[0] * zoomScale - pixelOrigin.x - topLeft.x) * ratio;
-      const baseY = (extent[1] * zoomScale - pixelOrigin.y - topLeft.y) * ratio;
-      const stepX = extent[2] * zoomScale * ratio;
-      const stepY = extent[3] * zoomScale * ratio;
+      const baseX = extent[0] * t.scale + t.shiftX;
+      const baseY = extent[1] * t.scale + t.shiftY;
+      const stepX = extent[2] * t.scale;
+      const stepY = extent[3] * t.scale;
       const xy = this._xy;
       const classes = this._classes;
       const words = this._words;
       const count = this._count;
       const classCount = words.length;
+      const hidden = this._hidden;
+      const inView = this._inView.fill(0);
       let visible = 0;
 
       for (let i = 0; i < count; i++) {
         const cls = classes[i];
-        if (cls >= classCount) {
+        if (cls >= classCount || hidden[cls]) {
           continue;
         }
         const side = sides[cls];
@@ -166,13 +227,168 @@
           }
           row += width;
         }
+        inView[cls]++;
         visible++;
       }
       this._visible = visible;
-      this._context.putImageData(this._image, 0, 0);
+      this._flush();
       this.fire("drawn", { count: count, visible: visible });
     },
   });
 
+  /**
+   * Point sets drawn bottom to top in the order of ``options.kinds`` ({kind: minZoom}).
+   * ``options.glyphs()`` returns {kind: [glyph, ...]}, a glyph being {side, dx, dy, words}
+   * (opaque pixels of a small image); a point's style picks its glyph.
+   */
+  const PointLayer = PixelLayer.extend({
+    options: { pane: "cc-points", className: "cc-point-canvas", kinds: {}, glyphs: null },
+
+    initialize: function (options) {
+      L.setOptions(this, options);
+      this.sets = {};
+      for (const kind of Object.keys(this.options.kinds)) {
+        this.sets[kind] = { count: 0, drawn: 0, visible: true, lon: [], lat: [], x: null,
+          style: new Uint8Array(0), label: function () { return ""; } };
+      }
+    },
+
+    onAdd: function (map) {
+      this._glyphs = this.options.glyphs();
+      this._tooltip = L.tooltip({ className: "cc-tooltip", direction: "top", offset: [0, -6] });
+      map.on("mousemove", this._hover, this);
+      map.on("mouseout movestart", this._unhover, this);
+      PixelLayer.prototype.onAdd.call(this, map);
+    },
+
+    onRemove: function (map) {
+      map.off("mousemove", this._hover, this);
+      map.off("mouseout movestart", this._unhover, this);
+      this._unhover();
+      PixelLayer.prototype.onRemove.call(this, map);
+    },
+
+    /** Replace the points of ``kind``: lon/lat arrays, a style index each, a label function. */
+    setPoints: function (kind, lon, lat, style, label) {
+      const set = this.sets[kind];
+      Object.assign(set, { lon: lon, lat: lat, count: lon.length, x: null, label: label,
+        style: style || new Uint8Array(lon.length) });
+      this._draw();
+      return set.count;
+    },
+
+    setVisible: function (kind, visible) {
+      this.sets[kind].visible = visible;
+      this._draw();
+    },
+
+    /** Whether ``kind`` is drawn now: switched on, not empty, and zoomed in far enough. */
+    shown: function (kind) {
+      const set = this.sets[kind];
+      return set.visible && set.count > 0 && this._map.getZoom() >= this.options.kinds[kind];
+    },
+
+    /** Zoom-0 pixel positions of a set, projected once per CRS. */
+    _project: function (set) {
+      const crs = this._map.options.crs;
+      if (set.x === null || set.crs !== crs) {
+        set.x = new Float64Array(set.count);
+        set.y = new Float64Array(set.count);
+        for (let i = 0; i < set.count; i++) {
+          const p = this._map.project([set.lat[i], set.lon[i]], 0);
+          set.x[i] = p.x;
+          set.y[i] = p.y;
+        }
+        set.crs = crs;
+      }
+    },
+
+    _draw: function () {
+      const pixels = this._clearedPixels();
+      if (pixels === null) {
+        return;
+      }
+      const width = this._canvas.width;
+      const height = this._canvas.height;
+      const t = this._transform();
+      for (const kind of Object.keys(this.sets)) {
+        const set = this.sets[kind];
+        set.drawn = 0;
+        if (!this.shown(kind)) {
+          continue;
+        }
+        this._project(set);
+        const glyphs = this._glyphs[kind];
+        let drawn = 0;
+        for (let i = 0; i < set.count; i++) {
+          const g = glyphs[set.style[i]] || glyphs[0];
+          const x = ((set.x[i] * t.scale + t.shiftX) | 0) - (g.side >> 1);
+          const y = ((set.y[i] * t.scale + t.shiftY) | 0) - (g.side >> 1);
+          if (x < 0 || y < 0 || x > width - g.side || y > height - g.side) {
+            continue;
+          }
+          const base = y * width + x;
+          for (let k = 0; k < g.words.length; k++) {
+            pixels[base + g.dy[k] * width + g.dx[k]] = g.words[k];
+          }
+          drawn++;
+        }
+        set.drawn = drawn;
+      }
+      this._flush();
+    },
+
+    /** The nearest shown point within 6 px of a container point: [kind, index] or null. */
+    pick: function (containerPoint) {
+      const t = this._transform();
+      const px = containerPoint.x * t.ratio;
+      const py = containerPoint.y * t.ratio;
+      let best = null;
+      let bestDistance = 36 * t.ratio * t.ratio;
+      for (const kind of Object.keys(this.sets)) {
+        if (!this.shown(kind)) {
+          continue;
+        }
+        const set = this.sets[kind];
+        this._project(set);
+        for (let i = 0; i < set.count; i++) {
+          const ex = set.x[i] * t.scale + t.shiftX - px;
+          const ey = set.y[i] * t.scale + t.shiftY - py;
+          if (ex * ex + ey * ey <= bestDistance) {  // later kinds are on top: they win ties
+            best = [kind, i];
+            bestDistance = ex * ex + ey * ey;
+          }
+        }
+      }
+      return best;
+    },
+
+    _hover: function (event) {
+      if (this._hoverFrame) {
+        return;
+      }
+      this._hoverFrame = L.Util.requestAnimFrame(function () {
+        this._hoverFrame = null;
+        const hit = this._map ? this.pick(event.containerPoint) : null;
+        if (hit === null) {
+          this._unhover();
+          return;
+        }
+        const set = this.sets[hit[0]];
+        this._tooltip.setLatLng([set.lat[hit[1]], set.lon[hit[1]]]).setContent(set.label(hit[1]));
+        if (!this._map.hasLayer(this._tooltip)) {
+          this._tooltip.addTo(this._map);
+        }
+      }, this);
+    },
+
+    _unhover: function () {
+      if (this._map && this._tooltip && this._map.hasLayer(this._tooltip)) {
+        this._map.removeLayer(this._tooltip);
+      }
+    },
+  });
+
   window.CityConsoleVehicleLayer = VehicleLayer;
+  window.CityConsolePointLayer = PointLayer;
 })();

@@ -24,11 +24,13 @@ from console.core.city.loader import default_city
 from console.core.clock import ManualClock
 from console.core.events import VehicleBatch, VehicleClass
 from console.core.history import (
+    FleetSnapshot,
     HistoryConfig,
     HistoryRecorder,
     HistoryStore,
     Trajectory,
     TrajectorySummary,
+    fleet_snapshot,
     summarise,
     trajectory,
 )
@@ -95,6 +97,12 @@ class RecordingDrawer:
 
     def move_track_cursor(self, index: int, label: str = "") -> None:
         self.calls.append(("cursor", index, label))
+
+    def show_snapshot(self, snapshot: FleetSnapshot, banner: str) -> None:
+        self.calls.append(("snapshot", len(snapshot), banner))
+
+    def show_live(self) -> None:
+        self.calls.append(("live",))
 
     def clear_track(self) -> None:
         self.calls.append(("clear",))
@@ -328,3 +336,61 @@ def test_the_real_map_draws_the_track_its_stops_and_cursor(
     pane.clear_track()
     qtbot.waitUntil(lambda: state()["points"] == 0, timeout=TIMEOUT_MS)
     assert state()["cursor"] is None and state()["stops"] == []
+
+
+def test_any_window_can_be_chosen_by_its_end(
+    qtbot: QtBot, pane: TrajectoryPane, clock: ManualClock
+) -> None:
+    type_plate(qtbot, pane, TAXI)
+    assert len(pane.track or []) == 301  # 1 h ending now (09:10): 08:10:00 .. 08:35:00
+    pane.set_window_end(T0 + 900.0)  # 1 h ending 08:25: 08:10:00 .. 08:25:00
+    assert pane.end_edit.text() == "2026-01-01 08:25"
+    assert pane.show_track()
+    assert len(pane.track or []) == 181
+    assert "08:10:00–08:25:00" in pane.summary_label.text()
+    pane.now_button.click()
+    assert pane.end_edit.text() == "now"
+    assert pane.window_end() == clock.now()
+
+
+def test_the_fleet_bar_draws_the_fleet_at_a_past_moment_and_goes_back_to_live(
+    qtbot: QtBot, pane: TrajectoryPane, drawer: RecordingDrawer
+) -> None:
+    bar = pane.fleet_bar
+    bar.set_moment(T0 + 600.0)
+    with qtbot.waitSignal(bar.sig_shown) as shown:
+        bar.live_button.setEnabled(False)
+        bar.show_button.click()
+    assert shown.args == [1]
+    kind, count, banner = drawer.calls[-1]
+    assert (kind, count) == ("snapshot", 1)
+    assert "fleet at 2026-01-01 08:20:00" in str(banner)
+    assert bar.live_button.isEnabled()
+    bar.live_button.click()
+    assert drawer.calls[-1] == ("live",)
+    bar.set_moment(T0 - 86_400.0)  # nothing was recorded a day before
+    bar.show_fleet()
+    assert drawer.calls[-1][:2] == ("snapshot", 0)
+    assert bar.outcome.text() == "No positions recorded at that moment."
+
+
+def test_the_real_map_draws_a_past_fleet_under_a_banner(
+    qtbot: QtBot, store: HistoryStore, tmp_path: Path
+) -> None:
+    pane = MapPane(MapLayers(center=(117.38, 32.93)), page_root=tmp_path)
+    qtbot.addWidget(pane)
+    pane.resize(800, 600)
+    with qtbot.waitSignal(pane.sig_page_ready, timeout=TIMEOUT_MS):
+        pane.show()
+    snapshot = fleet_snapshot(store, T0 + 600.0)
+    with qtbot.waitSignal(pane.sig_frame_drawn, timeout=TIMEOUT_MS) as drawn:
+        pane.show_snapshot(snapshot, "HISTORY · fleet at 08:20")
+    assert drawn.args == [1]
+    banner = "(document.querySelector('.cc-banner') || {textContent: ''}).textContent"
+    qtbot.waitUntil(lambda: _page_value(qtbot, pane, banner) == "HISTORY · fleet at 08:20")
+    state = pane.vehicle_state(TAXI)
+    assert state is not None and state.ts == T0 + 600.0
+    assert [int(k) for k in pane.vehicle_points().keys] == [TAXI]
+    pane.show_live()
+    qtbot.waitUntil(lambda: _page_value(qtbot, pane, banner) == "")
+    assert pane.snapshot is None and pane.vehicle_state(TAXI) is None  # nothing live yet

@@ -101,13 +101,12 @@ class ConsoleBoot(MacroElement):
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "CityConsole.boot({{ this.map_name }}, {{ this.control_name }}, {{ this.options_json }});"
+        "CityConsole.boot({{ this.map_name }}, {{ this.options_json }});"
         "{% endmacro %}"
     )
 
-    def __init__(self, map_name: str, control_name: str, options: dict[str, Any]) -> None:
+    def __init__(self, map_name: str, options: dict[str, Any]) -> None:
         super().__init__()
         self._name = "ConsoleBoot"
         self.map_name = map_name
-        self.control_name = control_name
         self.options_json = script_json(options)

@@ -10,12 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from shapely.geometry import shape
 
 FeatureCollection = dict[str, Any]
 """A GeoJSON FeatureCollection (WGS-84 lon/lat)."""
+
+TileCrs = Literal["wgs84", "gcj02"]
+"""The datum a tile server draws its tiles in: WGS-84, or China's shifted GCJ-02."""
+TILE_CRS: tuple[TileCrs, ...] = ("wgs84", "gcj02")
 
 
 def empty_collection() -> FeatureCollection:
@@ -41,6 +45,10 @@ class MapLayers:
     toggleable and hidden at start. ``tile_url`` (e.g. the city's own tile
     server, ``https://tiles.example/{z}/{x}/{y}.png``) is optional: without it
     the page draws a dark vector basemap and loads nothing from any network.
+    ``tile_crs`` says which datum the tiles are drawn in: with ``"gcj02"`` the
+    page projects every WGS-84 layer through GCJ-02 so it lands on the tiles.
+    ``tile_subdomains`` fill ``{s}``; ``tile_max_zoom`` is the deepest zoom the
+    server has (tiles are scaled up beyond it).
     """
 
     center: tuple[float, float]
@@ -54,8 +62,16 @@ class MapLayers:
     bridges: Sequence[BridgeMark] = ()
     tile_url: str | None = None
     tile_attribution: str = ""
+    tile_crs: TileCrs = "wgs84"
+    tile_subdomains: str = "abc"
+    tile_max_zoom: int | None = None
     min_zoom: int = 6
     max_zoom: int = 18
+
+    @property
+    def datum(self) -> TileCrs:
+        """The datum the page is drawn in: the tiles' (WGS-84 without tiles)."""
+        return self.tile_crs if self.tile_url else "wgs84"
 
     def bbox(self) -> tuple[float, float, float, float]:
         """west, south, east, north of the city (or counties); the center if neither."""

@@ -23,12 +23,14 @@ from typing import Any
 import folium
 import platformdirs
 from branca.element import JavascriptLink
+from PySide6.QtCore import QFile, QIODevice
+from PySide6.QtWebChannel import QWebChannel  # noqa: F401 (registers qwebchannel.js)
 
 from console.core.city.model import Level
 from console.core.events import VehicleClass
 from console.core.paths import resources_dir
 from console.qt.map.elements import BoundaryLayer, ConsoleBoot, data_script, label_points
-from console.qt.map.layers import FeatureCollection, MapLayers
+from console.qt.map.layers import FeatureCollection, MapLayers, TileCrs
 
 VEHICLE_STYLES: dict[VehicleClass, tuple[str, str]] = {
     VehicleClass.TAXI: ("Taxi", "#ffd400"),
@@ -41,20 +43,38 @@ VEHICLE_STYLES: dict[VehicleClass, tuple[str, str]] = {
 ASSETS = "assets"
 DATA = "data"
 PAGE_NAME = "map.html"
-_WEB_FILES = ("vehicle_layer.js", "console_map.js", "console_map.css")
+WEB_SCRIPTS = (
+    "vehicle_layer.js",
+    "basemap_crs.js",
+    "console_map.js",
+    "map_bridge.js",
+    "selection_layer.js",
+    "incident_layer.js",
+    "site_layers.js",
+    "draw_tool.js",
+    "fence_layer.js",
+)
+"""The console's scripts in ``resources/web``, in load order (after Leaflet and QWebChannel)."""
+_WEB_FILES = (*WEB_SCRIPTS, "console_map.css")
+QWEBCHANNEL_RESOURCE = ":/qtwebchannel/qwebchannel.js"
+"""Qt's WebChannel client script, shipped inside Qt; copied next to the page."""
 _LEAFLET_FILES = ("leaflet.js", "leaflet.css")
 _FOLIUM_ID = re.compile(r"_[0-9a-f]{32}(?![0-9a-f])")
 
 Style = dict[str, Any]
 
-_BOUNDARY_STYLES: dict[Level, Style] = {
+PAGE_CRS: dict[TileCrs, str] = {"wgs84": "EPSG3857", "gcj02": "CityConsoleGCJ02"}
+"""The Leaflet CRS (``L.CRS.<name>``) of the page for each tile datum; basemap_crs.js
+defines ``CityConsoleGCJ02``: Web Mercator of the GCJ-02-shifted point."""
+
+BOUNDARY_STYLES: dict[Level, Style] = {
     Level.CITY: {"color": "#33d6f5", "weight": 1.6, "opacity": 0.85, "fillColor": "#0c1620"},
     Level.COUNTY: {"color": "#5d86a3", "weight": 1.1, "opacity": 0.9, "fillOpacity": 0.0},
     Level.STREET: {"color": "#3d5b73", "weight": 0.8, "dashArray": "4 3", "fillOpacity": 0.0},
     Level.COMMUNITY: {"color": "#2f4a5f", "weight": 0.6, "fillOpacity": 0.0},
     Level.GRID: {"color": "#27404f", "weight": 0.5, "fillOpacity": 0.0},
 }
-_RIVER_STYLES: list[Style] = [
+RIVER_STYLES: list[Style] = [
     {"color": "#1b6fb0", "weight": 9, "opacity": 0.18},
     {"color": "#3a9be0", "weight": 2.6, "opacity": 0.95},
 ]
@@ -65,8 +85,8 @@ class OfflineMap(folium.Map):
 
     default_js = [
         ("leaflet", f"{ASSETS}/leaflet/leaflet.js"),
-        ("cc_vehicle_layer", f"{ASSETS}/web/vehicle_layer.js"),
-        ("cc_console_map", f"{ASSETS}/web/console_map.js"),
+        ("qwebchannel", f"{ASSETS}/qt/qwebchannel.js"),
+        *((f"cc_{name.removesuffix('.js')}", f"{ASSETS}/web/{name}") for name in WEB_SCRIPTS),
     ]
     default_css = [
         ("leaflet_css", f"{ASSETS}/leaflet/leaflet.css"),
@@ -93,6 +113,7 @@ def build_map_page(layers: MapLayers) -> MapPage:
         location=(lat, lon),
         zoom_start=layers.zoom,
         tiles=None,
+        crs=PAGE_CRS[layers.datum],
         min_zoom=layers.min_zoom,
         max_zoom=layers.max_zoom,
         prefer_canvas=True,
@@ -102,13 +123,7 @@ def build_map_page(layers: MapLayers) -> MapPage:
         zoom_delta=0.5,
     )
     if layers.tile_url:
-        folium.TileLayer(
-            tiles=layers.tile_url,
-            attr=layers.tile_attribution or "City tile server",
-            name="City tiles",
-            min_zoom=layers.min_zoom,
-            max_zoom=layers.max_zoom,
-        ).add_to(fmap)
+        _tile_layer(layers, layers.tile_url).add_to(fmap)
 
     data: dict[str, str] = {}
 
@@ -118,7 +133,7 @@ def build_map_page(layers: MapLayers) -> MapPage:
             fmap.get_root().header.add_child(JavascriptLink(f"{DATA}/{key}.js"), name=key)
             layer.add_to(fmap)
 
-    city_style = dict(_BOUNDARY_STYLES[Level.CITY], fillOpacity=0.0 if has_tiles else 1.0)
+    city_style = dict(BOUNDARY_STYLES[Level.CITY], fillOpacity=0.0 if has_tiles else 1.0)
     add("city", layers.city, BoundaryLayer("city", "City", [city_style], 399, control=False))
     for level, collection in (
         (Level.COUNTY, layers.county),
@@ -127,23 +142,35 @@ def build_map_page(layers: MapLayers) -> MapPage:
         (Level.GRID, layers.grid),
     ):
         add(level.name.lower(), collection, _level_layer(level, collection))
-    add("river", layers.river, BoundaryLayer("river", "Huaihe river", _RIVER_STYLES, 406))
+    add("river", layers.river, BoundaryLayer("river", "Huaihe river", RIVER_STYLES, 406))
     _bridges(layers).add_to(fmap)
 
-    control = folium.LayerControl(position="topright", collapsed=True)
-    control.add_to(fmap)
     boot_options = {
         "classes": [{"name": name, "color": color} for name, color in VEHICLE_STYLES.values()],
     }
-    fmap.add_child(ConsoleBoot(fmap.get_name(), control.get_name(), boot_options))
+    fmap.add_child(ConsoleBoot(fmap.get_name(), boot_options))  # layers: the Qt layer panel
     return MapPage(fmap.get_root().render(), data)
+
+
+def _tile_layer(layers: MapLayers, url: str) -> folium.TileLayer:
+    """The city's tile server as the map's base layer (tiles scaled up past its deepest zoom)."""
+    deepest = min(layers.tile_max_zoom or layers.max_zoom, layers.max_zoom)
+    return folium.TileLayer(
+        tiles=url,
+        attr=html.escape(layers.tile_attribution or "City tile server"),
+        name="City tiles",
+        min_zoom=layers.min_zoom,
+        max_zoom=layers.max_zoom,
+        max_native_zoom=deepest,
+        subdomains=layers.tile_subdomains or "abc",
+    )
 
 
 def _level_layer(level: Level, collection: FeatureCollection) -> BoundaryLayer:
     return BoundaryLayer(
         level.name.lower(),
         level.label,
-        [_BOUNDARY_STYLES[level]],
+        [BOUNDARY_STYLES[level]],
         z_index=405 - int(level),
         show=level <= Level.COUNTY,
         hover=True,
@@ -225,6 +252,18 @@ def _copy_assets(target: Path) -> None:
     copies += [(web / name, target / "web" / name) for name in _WEB_FILES]
     for source, destination in copies:
         _copy_if_changed(source, destination)
+    _write_if_changed(target / "qt" / "qwebchannel.js", qt_resource_text(QWEBCHANNEL_RESOURCE))
+
+
+def qt_resource_text(name: str) -> str:
+    """A text file from Qt's built-in resources (``:/...``)."""
+    resource = QFile(name)
+    if not resource.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise FileNotFoundError(f"Qt resource {name} is missing (is QtWebChannel installed?)")
+    try:
+        return bytes(resource.readAll().data()).decode("utf-8")
+    finally:
+        resource.close()
 
 
 def _copy_if_changed(source: Path, destination: Path) -> None:

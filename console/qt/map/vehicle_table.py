@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -12,12 +13,27 @@ from console.core.events import VehicleBatch, VehicleClass
 MergedArrays = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.uint8]]
 
 
+@dataclass(frozen=True, slots=True)
+class VehicleState:
+    """One vehicle's last report."""
+
+    vehicle_id: int
+    vehicle_class: VehicleClass
+    lon: float
+    lat: float
+    speed_kmh: float
+    heading_deg: float
+    ts: float
+    """When the batch holding the report was made (epoch seconds)."""
+
+
 class VehicleTable:
     """Keeps the latest :class:`VehicleBatch` per ``batch_id``; merges on demand."""
 
     def __init__(self) -> None:
         self._batches: dict[str, VehicleBatch] = {}
         self._merged: MergedArrays | None = None
+        self._ids: npt.NDArray[np.int32] | None = None
         self.version = 0
 
     def update(self, batches: Iterable[VehicleBatch]) -> None:
@@ -28,12 +44,14 @@ class VehicleTable:
             changed = True
         if changed:
             self._merged = None
+            self._ids = None
             self.version += 1
 
     def clear(self) -> None:
         """Forget every slice."""
         self._batches.clear()
         self._merged = None
+        self._ids = None
         self.version += 1
 
     def __len__(self) -> int:
@@ -54,6 +72,33 @@ class VehicleTable:
             return None
         batch, at = found
         return VehicleClass(int(batch.classes[at]))
+
+    def state_of(self, vehicle_id: int) -> VehicleState | None:
+        """The last report of ``vehicle_id``, or None if it has not reported."""
+        found = self._find(vehicle_id)
+        if found is None:
+            return None
+        batch, at = found
+        return VehicleState(
+            int(vehicle_id),
+            VehicleClass(int(batch.classes[at])),
+            float(batch.lon[at]),
+            float(batch.lat[at]),
+            float(batch.speed_kmh[at]),
+            float(batch.heading_deg[at]),
+            float(batch.ts),
+        )
+
+    def ids(self) -> npt.NDArray[np.int32]:
+        """Vehicle ids in the order of :meth:`merged`."""
+        if self._ids is None:
+            batches = [self._batches[key] for key in sorted(self._batches)]
+            self._ids = (
+                np.concatenate([b.ids for b in batches]).astype(np.int32, copy=False)
+                if batches
+                else np.empty(0, np.int32)
+            )
+        return self._ids
 
     def _find(self, vehicle_id: int) -> tuple[VehicleBatch, int] | None:
         for batch in self._batches.values():

@@ -8,28 +8,32 @@ after the pixels are written. One vehicle frame is in flight at a time:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import Qt
+from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
+from console.qt.map.bridge import MapBridge
 from console.qt.map.layers import MapLayers
-from console.qt.map.offline import OfflineGuard
+from console.qt.map.offline import OfflineGuard, tile_origin_pattern
 from console.qt.map.packing import PackedVehicles
 from console.qt.map.page import write_map_page
 
 log = logging.getLogger(__name__)
 
 IncidentRow = list[Any]
-"""[id, lon, lat, rank 1..4, status, title] as the page's incident layer reads it."""
+"""[id, lon, lat, rank 1..4, status, title, overdue, status label] as the page's incident
+layer reads it; the last two may be left off."""
 TrackPayload = dict[str, Any]
 """{"line": [[lat, lon], ...], "speeding": [[first, last], ...], "stops": [[lat, lon, label]],
 "fit": whether the map zooms to the track (default true)}."""
@@ -74,10 +78,13 @@ class MapView(QWebEngineView):
         page = _ConsolePage(self)
         page.setUrlRequestInterceptor(self.guard)
         page.setBackgroundColor(Qt.GlobalColor.black)
-        page.settings().setAttribute(  # a file:// page reaches the tile server, if any
-            QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, bool(layers.tile_url)
-        )
+        _allow_tile_server(page, self.guard, layers.tile_url)
+        self.bridge = MapBridge(self)
+        self._channel = QWebChannel(self)
+        self._channel.registerObject("mapBridge", self.bridge)
+        page.setWebChannel(self._channel)
         self.setPage(page)
+        self._kept: dict[str, str] = {}
         self._ready = False
         self._busy = False
         self._incidents: list[IncidentRow] = []
@@ -85,6 +92,8 @@ class MapView(QWebEngineView):
         self._track_cursor: tuple[float, float, str] | None = None
         self.last_draw_ms = 0.0
         self.last_visible = 0
+        self.layers = layers
+        self._page_root = page_root
         self.page_path = write_map_page(layers, page_root)
         self.loadStarted.connect(self._on_load_started)
         self.loadFinished.connect(self._on_load_finished)
@@ -124,6 +133,37 @@ class MapView(QWebEngineView):
             self.page().runJavaScript(
                 f"CityConsole.centerOn({float(lat)!r},{float(lon)!r},{int(min_zoom)})", 0
             )
+
+    def call(
+        self,
+        function: str,
+        *args: object,
+        keep: str | None = None,
+        on_result: Callable[[object], None] | None = None,
+    ) -> None:
+        """Call the page's ``function`` (e.g. ``CityConsole.setLayerVisible``) with JSON args.
+
+        With ``keep``, the call is remembered under that key (replacing the previous
+        one) and made again whenever the page (re)loads; without it, a call made
+        before the page is ready is dropped.
+        """
+        encoded = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
+        script = f"{function}({encoded})"
+        if keep is not None:
+            self._kept[keep] = script
+        if self._ready:
+            self.page().runJavaScript(script, 0, on_result or _ignore_result)
+
+    def load_layers(self, layers: MapLayers, keep_view: bool = True) -> None:
+        """Rewrite the page for ``layers`` (e.g. another basemap) and reload it.
+
+        With ``keep_view`` the new page opens where the operator was looking;
+        incidents, track and kept calls are sent again once it is ready.
+        """
+        if keep_view and self._ready:
+            self.page().runJavaScript(_VIEW_SCRIPT, 0, lambda view: self._reload(layers, view))
+        else:
+            self._reload(layers, None)
 
     def set_incidents(self, rows: Sequence[IncidentRow]) -> None:
         """Show these incidents (replacing the previous ones); kept until the page is ready."""
@@ -180,6 +220,8 @@ class MapView(QWebEngineView):
             log.error("map page loaded but its console layers did not start")
             return
         self._ready = True
+        for script in self._kept.values():
+            self.page().runJavaScript(script, 0, _ignore_result)
         if self._incidents:
             self._send_incidents()
         if self._track is not None:
@@ -203,6 +245,21 @@ class MapView(QWebEngineView):
         script = f"CityConsole.setTrackCursor({lat!r},{lon!r},{text})"
         self.page().runJavaScript(script, 0, _ignore_result)
 
+    def _reload(self, layers: MapLayers, view: object) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self.layers = layers
+        page_layers = layers
+        if isinstance(view, str):
+            try:
+                lon, lat, zoom = (float(v) for v in json.loads(view))
+                page_layers = dataclasses.replace(layers, center=(lon, lat), zoom=zoom)
+            except (TypeError, ValueError):
+                log.warning("map view not kept: the page reported %r", view)
+        _allow_tile_server(self.page(), self.guard, layers.tile_url)
+        self.page_path = write_map_page(page_layers, self._page_root)
+        self.load(QUrl.fromLocalFile(str(self.page_path)))
+
     def _on_vehicles_drawn(self, result: object) -> None:
         if not shiboken6.isValid(self):
             return
@@ -215,6 +272,22 @@ class MapView(QWebEngineView):
         self.last_visible = int(visible)
         self.last_draw_ms = float(draw_ms)
         self.sig_frame_drawn.emit(int(count))
+
+
+_VIEW_SCRIPT = (
+    "JSON.stringify([CityConsole.map.getCenter().lng, CityConsole.map.getCenter().lat,"
+    " CityConsole.map.getZoom()])"
+)
+"""The page's view as JSON [lon, lat, zoom]."""
+
+
+def _allow_tile_server(page: QWebEnginePage, guard: OfflineGuard, tile_url: str | None) -> None:
+    """Let the page (a ``file://`` page) reach ``tile_url``'s server, and nothing else."""
+    guard.allow_tiles(tile_url)
+    remote = tile_origin_pattern(tile_url) is not None
+    page.settings().setAttribute(
+        QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, remote
+    )
 
 
 def _ignore_result(_result: object) -> None:

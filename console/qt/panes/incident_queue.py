@@ -107,6 +107,8 @@ class IncidentQueuePane(Pane):
         self._sort = SortKey.PRIORITY
         self._descending = False
         self._selected_id: int | None = None
+        self.auto_selecting = False
+        """True while the queue selects a case by itself (not the operator's choice)."""
         self._division_count = -1
         self.model = IncidentTableModel(self.index, clock, name_of, service.rules.warn_fraction)
         self.model.sig_sort_requested.connect(self._on_sort_requested)
@@ -347,7 +349,11 @@ class IncidentQueuePane(Pane):
             if keep_scroll:
                 self.table.verticalScrollBar().setValue(scroll)
             if was_empty and self._selected_id is None and len(rows):
-                self._select_row(0)  # the first cases to show: the most urgent is in focus
+                self.auto_selecting = True  # the first cases to show: the most urgent in focus
+                try:
+                    self._select_row(0)
+                finally:
+                    self.auto_selecting = False
         self._update_summary()
         self._update_jurisdictions()
 

@@ -19,10 +19,12 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.events import Event, VehicleBatch, VehicleClass
-from console.core.history import Trajectory, TrajectorySummary
-from console.qt.map.layers import MapLayers
+from console.core.history import FleetSnapshot, Trajectory, TrajectorySummary
+from console.core.selection import ObjectKind, PointSet
+from console.qt.basemap import Basemap, with_basemap
+from console.qt.map.layers import MapLayers, TileCrs
 from console.qt.map.packing import VehiclePacker
-from console.qt.map.vehicle_table import VehicleTable
+from console.qt.map.vehicle_table import VehicleState, VehicleTable
 from console.qt.map.view import IncidentRow, MapView, TrackPayload
 from console.qt.panes.base import Pane
 
@@ -30,6 +32,8 @@ FOCUS_ZOOM = 13
 """Zoom the map goes to (at least) when it centres on an incident."""
 TRACK_MAX_POINTS = 5_000
 """A drawn trajectory longer than this is thinned (stop and speeding ends are kept)."""
+_SNAPSHOT_SENT = -2
+"""``_sent_version`` once the snapshot's frame is on the page."""
 _PRIORITY_WORDS = {"critical": 1, "urgent": 1, "high": 2, "medium": 3, "normal": 3, "low": 4}
 
 
@@ -109,9 +113,10 @@ class MapPane(Pane):
         super().__init__(parent)
         self.setWindowTitle(self.TITLE)
         self._vehicles = VehicleTable()
-        self._packer = VehiclePacker.around(layers.bbox())
+        self._packer = VehiclePacker.around(layers.bbox(), datum=layers.datum)
         self._sent_version = 0
         self._track: Trajectory | None = None
+        self._snapshot: FleetSnapshot | None = None
         self.view = MapView(layers, page_root, self)
         self.view.sig_ready.connect(self._on_page_ready)
         self.view.sig_frame_drawn.connect(self.sig_frame_drawn)
@@ -143,6 +148,13 @@ class MapPane(Pane):
         """Send the newest vehicle frame if it changed, the page is free and we are visible."""
         if not self.isVisible() or not self.view.ready or self.view.busy:
             return
+        past = self._snapshot
+        if past is not None:
+            if self._sent_version != _SNAPSHOT_SENT and self.view.send_vehicles(
+                self._packer.pack(past.lon, past.lat, past.classes)
+            ):
+                self._sent_version = _SNAPSHOT_SENT
+            return
         if self._vehicles.version == self._sent_version:
             return
         lon, lat, classes = self._vehicles.merged()
@@ -165,6 +177,54 @@ class MapPane(Pane):
     def vehicle_position(self, vehicle_id: int) -> tuple[float, float] | None:
         """Where vehicle ``vehicle_id`` was last reported (lon, lat), or None."""
         return self._vehicles.position_of(vehicle_id)
+
+    def vehicle_state(self, vehicle_id: int) -> VehicleState | None:
+        """Vehicle ``vehicle_id``'s report as drawn (live, or at the snapshot's moment)."""
+        past = self._snapshot
+        if past is None:
+            return self._vehicles.state_of(vehicle_id)
+        hits = np.flatnonzero(past.ids == vehicle_id)
+        if not len(hits):
+            return None
+        i = int(hits[0])
+        return VehicleState(
+            int(vehicle_id),
+            VehicleClass(int(past.classes[i])),
+            float(past.lon[i]),
+            float(past.lat[i]),
+            float(past.speed_kmh[i]),
+            float(past.heading_deg[i]),
+            float(past.times[i]),
+        )
+
+    def vehicle_points(self) -> PointSet:
+        """Every vehicle as drawn (live, or at the snapshot's moment), for picking."""
+        past = self._snapshot
+        if past is not None:
+            return PointSet(ObjectKind.VEHICLE, past.ids, past.lon, past.lat)
+        lon, lat, _classes = self._vehicles.merged()
+        return PointSet(ObjectKind.VEHICLE, self._vehicles.ids(), lon, lat)
+
+    @property
+    def snapshot(self) -> FleetSnapshot | None:
+        """The past fleet drawn instead of live positions, if any."""
+        return self._snapshot
+
+    def show_snapshot(self, snapshot: FleetSnapshot, banner: str) -> None:
+        """Draw the fleet as it was in ``snapshot`` instead of live positions, under ``banner``."""
+        self._snapshot = snapshot
+        self._sent_version = -1
+        self.view.call("CityConsole.setBanner", banner, keep="banner")
+        self.refresh()
+
+    def show_live(self) -> None:
+        """Back to live positions after a snapshot."""
+        if self._snapshot is None:
+            return
+        self._snapshot = None
+        self._sent_version = -1
+        self.view.call("CityConsole.setBanner", None, keep="banner")
+        self.refresh()
 
     def vehicle_class(self, vehicle_id: int) -> VehicleClass | None:
         """The class vehicle ``vehicle_id`` reported, or None."""
@@ -193,6 +253,20 @@ class MapPane(Pane):
         """Remove the drawn trajectory."""
         self._track = None
         self.view.clear_track()
+
+    @property
+    def basemap_datum(self) -> TileCrs:
+        """The datum the map is drawn in ("gcj02" over GCJ-02 tiles, else "wgs84")."""
+        return self.view.layers.datum
+
+    def set_basemap(self, basemap: Basemap | None) -> None:
+        """Draw over ``basemap`` (None: the offline vector map); the page reloads in place.
+
+        Vehicles are packed for the new page's datum from the next frame on.
+        """
+        layers = with_basemap(self.view.layers, basemap)
+        self._packer = VehiclePacker.around(layers.bbox(), datum=layers.datum)
+        self.view.load_layers(layers)
 
     # ---- Callbacks
 

@@ -1,10 +1,11 @@
 """The Trajectory pane: one vehicle's recorded track over a window, with a time slider.
 
-The operator types a plate, picks a window (the last 1, 6 or 24 hours ending at
-the clock's now) and presses Show. The pane reads the track from the history
+The operator types a plate, picks a window (1, 6 or 24 hours, ending now or at
+any moment picked) and presses Show. The pane reads the track from the history
 store, summarises it (mileage, stops, speeding) and hands it to a
 :class:`TrackDrawer` (the map pane); the slider moves the map's cursor along the
-samples, and choosing a stop or a speeding segment moves the slider there.
+samples, and choosing a stop or a speeding segment moves the slider there. Below,
+:class:`FleetSnapshotBar` draws the whole fleet at a past moment.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateTimeEdit,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSlider,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -38,17 +41,20 @@ from console.core.history import (
     trajectory,
 )
 from console.core.search import HitKind, SearchHit, SearchIndex
+from console.qt.fleet_snapshot import FleetSnapshotBar, SnapshotDrawer, qt_time_zone, zoned
 from console.qt.panes.base import Pane
 from console.qt.search_box import SearchBox
 
 WINDOW_HOURS = (1, 6, 24)
-"""The windows offered, in hours, each ending at the clock's now."""
+"""The window lengths offered, in hours."""
+NOW = QDateTime.fromSecsSinceEpoch(0)
+"""The end picker's lowest value, shown as "now": the window ends at the clock's now."""
 NO_POSITIONS = "no positions recorded for this vehicle in that window"
 SPEEDING_COLOUR = QColor("#ff6b78")
 
 
-class TrackDrawer(Protocol):
-    """Where a trajectory is drawn (the map pane)."""
+class TrackDrawer(SnapshotDrawer, Protocol):
+    """Where a trajectory and a past fleet are drawn (the map pane)."""
 
     def show_track(self, track: Trajectory, summary: TrajectorySummary) -> None:
         """Draw ``track`` with its stops and speeding segments."""
@@ -122,7 +128,19 @@ class TrajectoryPane(Pane):
         self.vehicle_box.sig_chosen.connect(self._on_vehicle_chosen)
         self.window_choice = QComboBox(self)
         for hours in WINDOW_HOURS:
-            self.window_choice.addItem(f"Last {hours} h", hours)
+            self.window_choice.addItem(f"{hours} h", hours)
+        self.end_edit = QDateTimeEdit(self)
+        self.end_edit.setTimeZone(qt_time_zone(self._tz))
+        self.end_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.end_edit.setCalendarPopup(True)
+        self.end_edit.setMinimumDateTime(NOW)
+        self.end_edit.setSpecialValueText("now")
+        self.end_edit.setDateTime(NOW)
+        self.end_edit.setToolTip('When the window ends (city time); "now" follows the clock')
+        self.now_button = QToolButton(self)
+        self.now_button.setText("Now")
+        self.now_button.setToolTip("End the window at the clock's now")
+        self.now_button.clicked.connect(lambda: self.end_edit.setDateTime(NOW))
         self.show_button = QPushButton("Show", self)
         self.show_button.setDefault(True)
         self.show_button.clicked.connect(self.show_track)
@@ -130,6 +148,9 @@ class TrajectoryPane(Pane):
         top.addWidget(QLabel("Vehicle", self))
         top.addWidget(self.vehicle_box, 1)
         top.addWidget(self.window_choice)
+        top.addWidget(QLabel("ending", self))
+        top.addWidget(self.end_edit)
+        top.addWidget(self.now_button)
         top.addWidget(self.show_button)
 
         self.summary_label = QLabel("Choose a vehicle and a window, then Show.", self)
@@ -168,6 +189,8 @@ class TrajectoryPane(Pane):
         layout.addWidget(self.summary_label)
         layout.addLayout(cursor_row)
         layout.addLayout(lists, 1)
+        self.fleet_bar = FleetSnapshotBar(self._store, self._clock, self._draw, self._tz, self)
+        layout.addWidget(self.fleet_bar)
 
     # ---- Public API
 
@@ -197,6 +220,17 @@ class TrajectoryPane(Pane):
         if at >= 0:
             self.window_choice.setCurrentIndex(at)
 
+    def set_window_end(self, moment: float | None) -> None:
+        """End the window at ``moment`` (epoch seconds), or at the clock's now (None)."""
+        self.end_edit.setDateTime(NOW if moment is None else zoned(moment, self._tz))
+
+    def window_end(self) -> float:
+        """When the chosen window ends (epoch seconds)."""
+        chosen = self.end_edit.dateTime()
+        if chosen == NOW:
+            return self._clock.now()
+        return float(chosen.toSecsSinceEpoch())
+
     def set_vehicle(self, vehicle_id: int, label: str) -> None:
         """Choose the vehicle ``vehicle_id`` shown as ``label`` (its plate)."""
         self._vehicle_id = int(vehicle_id)
@@ -209,7 +243,7 @@ class TrajectoryPane(Pane):
             self._reset("Type a plate and choose a vehicle first.")
             return False
         assert self._vehicle_id is not None
-        end = self._clock.now()
+        end = self.window_end()
         start = end - self.window_hours * 3600.0
         track = trajectory(self._store, self._vehicle_id, start, end)
         if len(track) == 0:
