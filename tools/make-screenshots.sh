@@ -17,4 +17,5 @@ shoot() {  # name, seconds, extra arguments...
 shoot console 40 --start 2026-11-21T07:40 --speed 60
 shoot night 25 --start 2026-11-21T02:10 --speed 10
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_dispatch.py" "$ROOT/screenshots/dispatch.png"
+"$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_map.py" "$ROOT/screenshots"
 echo "screenshots written to $ROOT/screenshots"

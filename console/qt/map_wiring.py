@@ -227,8 +227,8 @@ def _share_with_queue(
     """A case selected in the queue is selected on the map, and back."""
 
     def from_queue(case_id: int) -> None:
-        if case_id < 0 or (queue.auto_selecting and hub.selected):
-            return  # the queue's own first focus does not replace the operator's selection
+        if case_id < 0 or queue.auto_selecting:
+            return  # the queue's own first focus is not the operator's choice
         current = hub.single(ObjectKind.INCIDENT)
         if current is not None and current.key == str(case_id):
             return
