@@ -3,12 +3,6 @@ the selection shared with the queue both ways, boxes, cards and the right-click 
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox --disable-logging")
-
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from console.core.events import VehicleBatch, VehicleClass
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
 from console.core.selection import ObjectKind
+from console.qt.camera_window import open_camera_windows
 from console.qt.case_wiring import CaseWorkflow
 from console.qt.console_app import build_console
 from console.qt.main_window import MainWindow
@@ -260,3 +255,20 @@ def test_right_click_offers_the_fitting_actions_and_creates_a_case_there(
     assert [(c.lon, c.lat, c.status.value) for c in cases] == [(117.2, 33.05, "reported")]
     hub = window.findChild(SelectionHub)
     qtbot.waitUntil(lambda: hub.single(ObjectKind.INCIDENT) is not None, timeout=TIMEOUT_MS)
+
+
+def test_a_camera_on_the_map_opens_from_its_card(
+    qtbot: QtBot, core: ConsoleCore, console: tuple[MainWindow, CaseWorkflow]
+) -> None:
+    window, _flow = console
+    camera = core.sites.cameras[0]
+    selection = window.findChild(MapSelection)
+    found = selection.click(camera.lat, camera.lon, metres_per_px=0.5, additive=False)
+    assert found is not None and (found.kind, found.key) == (ObjectKind.CAMERA, camera.camera_id)
+    card = _card(qtbot, window, camera.name)
+    assert card["actions"] == ["open_camera"]
+    _page(qtbot, window, "CityConsoleBridge.send('cardAction', 'open_camera'); true")
+    qtbot.waitUntil(lambda: len(open_camera_windows()) == 1, timeout=TIMEOUT_MS)
+    shown = open_camera_windows()[0]
+    assert camera.name in shown.windowTitle() or camera.camera_id in shown.windowTitle()
+    shown.close()
