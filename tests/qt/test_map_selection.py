@@ -270,5 +270,5 @@ def test_a_camera_on_the_map_opens_from_its_card(
     _page(qtbot, window, "CityConsoleBridge.send('cardAction', 'open_camera'); true")
     qtbot.waitUntil(lambda: len(open_camera_windows()) == 1, timeout=TIMEOUT_MS)
     shown = open_camera_windows()[0]
-    assert camera.name in shown.windowTitle() or camera.camera_id in shown.windowTitle()
+    assert shown.windowTitle().startswith(f"Camera: {camera.name}")
     shown.close()
