@@ -95,7 +95,7 @@ class PointSet:
     ) -> None:
         self.kind = kind
         self.keys = keys
-        self.lon = np.asarray(lon, dtype=np.float64)
+        self.lon = np.asarray(lon, dtype=np.float64)  # float64 arrays are used as they are
         self.lat = np.asarray(lat, dtype=np.float64)
         if not (len(keys) == self.lon.shape[0] == self.lat.shape[0]):
             raise ValueError(
@@ -141,13 +141,9 @@ class PointSet:
 
 def pick(sets: Iterable[PointSet], lon: float, lat: float, radius_m: float) -> MapObject | None:
     """The object a click at (lon, lat) means: the nearest in reach, of the first kind found."""
-    by_kind = {s.kind: s for s in sets}
     best: tuple[float, MapObject] | None = None
-    for kind in PICK_ORDER:
-        points = by_kind.get(kind)
-        if points is None:
-            continue
-        reach = radius_m * REACH[kind]
+    for points in _in_pick_order(sets):
+        reach = radius_m * REACH[points.kind]
         found = points.nearest(lon, lat, reach)
         if found is not None and (best is None or found[1] / reach < best[0]):
             best = (found[1] / reach, found[0])
@@ -176,15 +172,19 @@ def select_box(
     limit_per_kind: int = 200,
 ) -> BoxSelection:
     """Every object inside the box, kinds in :data:`PICK_ORDER`, at most ``limit_per_kind`` each."""
-    by_kind = {s.kind: s for s in sets}
     objects: list[MapObject] = []
     counts: dict[ObjectKind, int] = {}
-    for kind in PICK_ORDER:
-        points = by_kind.get(kind)
-        if points is None:
-            continue
+    for points in _in_pick_order(sets):
         hits = points.within(min(west, east), min(south, north), max(west, east), max(south, north))
         if hits:
-            counts[kind] = len(hits)
-            objects.extend(points.object_at(i) for i in hits[:limit_per_kind])
+            kept = counts.get(points.kind, 0)
+            counts[points.kind] = kept + len(hits)
+            room = max(0, limit_per_kind - kept)
+            objects.extend(points.object_at(i) for i in hits[:room])
     return BoxSelection(tuple(objects), counts)
+
+
+def _in_pick_order(sets: Iterable[PointSet]) -> list[PointSet]:
+    """The sets ordered by their kind's place in :data:`PICK_ORDER` (a kind may have several)."""
+    rank = {kind: i for i, kind in enumerate(PICK_ORDER)}
+    return sorted(sets, key=lambda s: rank[s.kind])

@@ -73,8 +73,7 @@ class MapObjects(QObject):
         self._board = board
         self._fixed = sites.point_sets()
         self._cases: PointSet | None = None
-        self._units: PointSet | None = None
-        self._units_revision = -1
+        self._units: list[PointSet] | None = None
         self._handles: list[Subscription] = []
         self.shown: KindShown = lambda _kind: True
 
@@ -97,7 +96,7 @@ class MapObjects(QObject):
 
     def point_sets(self) -> list[PointSet]:
         """Every shown kind's points (positions as of now)."""
-        sets = [self._case_points(), self._unit_points(), *self._fixed, self._map.vehicle_points()]
+        sets = [self._case_points(), *self._unit_points(), *self._fixed, self._map.vehicle_points()]
         return [s for s in sets if self.shown(s.kind)]
 
     def locate(self, item: MapObject) -> tuple[float, float] | None:
@@ -129,21 +128,15 @@ class MapObjects(QObject):
             self._cases = PointSet.of(ObjectKind.INCIDENT, rows)
         return self._cases
 
-    def _unit_points(self) -> PointSet:
-        if self._units is None or self._units_revision != self._board.revision:
-            keys: list[str] = []
-            lons: list[npt.NDArray[np.float64]] = []
-            lats: list[npt.NDArray[np.float64]] = []
+    def _unit_points(self) -> list[PointSet]:
+        """One set per unit kind over the board's own live position arrays (no copies)."""
+        if self._units is None:
+            self._units = []
             for kind in sorted({u.kind for u in self._board.registry}):
                 table = self._board.kind_table(kind)
                 if table is not None:
-                    keys.extend(u.unit_id for u in table.units)
-                    lons.append(table.lon)
-                    lats.append(table.lat)
-            lon = np.concatenate(lons) if lons else np.empty(0)
-            lat = np.concatenate(lats) if lats else np.empty(0)
-            self._units = PointSet(ObjectKind.UNIT, keys, lon.copy(), lat.copy())
-            self._units_revision = self._board.revision
+                    keys = [u.unit_id for u in table.units]
+                    self._units.append(PointSet(ObjectKind.UNIT, keys, table.lon, table.lat))
         return self._units
 
     def _on_cases(self, _events: Sequence[Event]) -> None:

@@ -85,3 +85,12 @@ def test_a_box_collects_every_kind_with_counts_and_a_limit() -> None:
     assert box.objects[0] == cases.object_at(0)
     assert [o.kind for o in box.objects[1:]] == [ObjectKind.VEHICLE] * 5
     assert all(west <= o.lon <= east and south <= o.lat <= north for o in box.objects)
+
+
+def test_a_kind_may_come_in_several_sets() -> None:
+    police = PointSet.of(ObjectKind.UNIT, [("TP-1", LON, LAT)])
+    crews = PointSet.of(ObjectKind.UNIT, [("BC-1", LON + 0.01, LAT), ("BC-2", LON + 0.02, LAT)])
+    assert pick([police, crews], LON + 0.01, LAT, radius_m=50.0) == crews.object_at(0)
+    box = select_box([police, crews], LON - 0.001, LAT - 0.001, LON + 0.03, LAT + 0.001, 2)
+    assert box.counts == {ObjectKind.UNIT: 3}
+    assert [o.key for o in box.objects] == ["TP-1", "BC-1"]
