@@ -47,6 +47,8 @@ class _FieldSpec:
     kind: type[Any]
     dtype: np.dtype[Any] | None
     required: bool
+    item: type[Any] | None = None
+    """For a ``tuple[T, ...]`` field: T (str or float)."""
 
 
 _FIELD_SPECS: dict[str, tuple[_FieldSpec, ...]] = {}
@@ -62,14 +64,17 @@ def _fields(cls: type[Event]) -> tuple[_FieldSpec, ...]:
         hint = hints[f.name]
         origin = typing.get_origin(hint)
         dtype: np.dtype[Any] | None = None
+        item: type[Any] | None = None
         kind: type[Any]
         if origin is np.ndarray:
             dtype = np.dtype(typing.get_args(typing.get_args(hint)[1])[0])
             kind = np.ndarray
+        elif origin is tuple:
+            kind, item = tuple, typing.get_args(hint)[0]
         else:
             kind = hint
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        specs.append(_FieldSpec(f.name, kind, dtype, required))
+        specs.append(_FieldSpec(f.name, kind, dtype, required, item))
     _FIELD_SPECS[cls.TOPIC] = tuple(specs)
     return _FIELD_SPECS[cls.TOPIC]
 
@@ -170,6 +175,8 @@ def _convert(spec: _FieldSpec, value: Any) -> Any:
     kind = spec.kind
     if spec.dtype is not None:
         return _convert_array(where, spec.dtype, value)
+    if spec.item is not None:
+        return _convert_tuple(where, spec.item, value)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         try:
             return kind(value)
@@ -195,6 +202,24 @@ def _convert(spec: _FieldSpec, value: Any) -> Any:
             raise PayloadError(f"{where}: expected a string, got {_json_type(value)}")
         return value
     raise PayloadError(f"{where}: unsupported field type {kind!r}")
+
+
+def _convert_tuple(where: str, item: type[Any], value: Any) -> tuple[Any, ...]:
+    """A JSON array as a tuple of strings, or of numbers (null: a reading that is missing)."""
+    if type(value) is not list:
+        raise PayloadError(f"{where}: expected an array, got {_json_type(value)}")
+    if item is str:
+        if not all(type(x) is str for x in value):
+            raise PayloadError(f"{where}: expected an array of strings")
+        return tuple(value)
+    if item is float:
+        if not all(x is None or type(x) in (int, float) for x in value):
+            raise PayloadError(f"{where}: expected an array of numbers (or null)")
+        numbers = tuple(math.nan if x is None else float(x) for x in value)
+        if any(math.isinf(x) for x in numbers):
+            raise PayloadError(f"{where}: not all numbers are finite")
+        return numbers
+    raise PayloadError(f"{where}: unsupported array of {item!r}")
 
 
 def _convert_array(where: str, dtype: np.dtype[Any], value: Any) -> np.ndarray[Any, Any]:

@@ -136,11 +136,31 @@ class BridgeReading(Event):
         return self.bridge_id
 
 
+class WarningLevel(enum.IntEnum):
+    """Bridge warning levels as Anhui's bridge monitoring practice numbers them (1 is worst)."""
+
+    SEVERE = 1
+    SERIOUS = 2
+    MILD = 3
+
+    @property
+    def label(self) -> str:
+        """``level 2 (serious)``."""
+        return f"level {int(self)} ({self.name.lower()})"
+
+
 @dataclass(frozen=True, slots=True)
 class BridgeAlarm(Event):
-    """A bridge reading beyond its threshold, or a vessel in the alarm zone."""
+    """A bridge reading beyond its threshold, or a vessel in the alarm zone.
+
+    Version 2 adds the warning ``level`` (1 severe, 2 serious, 3 mild; 0 when the
+    source does not grade it), the sensor ``channel`` it concerns, the ``plate`` of
+    an overloaded truck and a ``source_key`` naming what raised it (so repeats of
+    the same alarm can be folded).
+    """
 
     TOPIC: ClassVar[str] = "alarm.bridge"
+    VERSION: ClassVar[int] = 2
 
     bridge_id: str
     kind: str
@@ -149,6 +169,69 @@ class BridgeAlarm(Event):
     lon: float
     lat: float
     alarm_id: str
+    level: int = 0
+    channel: str = ""
+    plate: str = ""
+    source_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeChannels(Event):
+    """One sample of every sensor channel of a bridge: parallel channel ids and values.
+
+    Channel ids are the sensor ids of the bridge's monitoring configuration
+    (``resources/cities/<city>/bridge_monitoring.json``); values are in each
+    sensor's unit. A NaN value is a sensor that did not answer.
+    """
+
+    TOPIC: ClassVar[str] = "bridge.channels"
+
+    bridge_id: str
+    channels: tuple[str, ...]
+    values: tuple[float, ...]
+
+    def key(self) -> Hashable:
+        return self.bridge_id
+
+
+@dataclass(frozen=True, slots=True)
+class AxleWeighing(Event):
+    """One vehicle weighed in motion: on a bridge deck or at an overload checkpoint."""
+
+    TOPIC: ClassVar[str] = "wim.record"
+
+    record_id: str
+    site_id: str
+    """The bridge id or weigh station id."""
+    direction: str
+    """``up`` or ``down`` on a bridge; the lane's direction at a checkpoint."""
+    plate: str
+    vehicle_class: VehicleClass
+    gross_t: float
+    axle_loads_t: tuple[float, ...]
+    speed_kmh: float
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True, slots=True)
+class VesselPosition(Event):
+    """A vessel's position from AIS or radar near a monitored bridge."""
+
+    TOPIC: ClassVar[str] = "vessel.position"
+
+    vessel_id: str
+    """MMSI for AIS targets, ``radar-<n>`` for radar-only targets."""
+    name: str
+    lon: float
+    lat: float
+    course_deg: float
+    speed_kn: float
+    bridge_id: str = ""
+    """The bridge whose tracking zone the vessel is in ("" if none)."""
+
+    def key(self) -> Hashable:
+        return self.vessel_id
 
 
 # ---- IoT base stations
@@ -342,6 +425,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         VehicleBatch,
         BridgeReading,
         BridgeAlarm,
+        BridgeChannels,
+        AxleWeighing,
+        VesselPosition,
         IotStationReport,
         TheftAlarm,
         TrafficViolation,
@@ -366,5 +452,7 @@ def describe(event: Event) -> dict[str, Any]:
             value = value.tolist()
         elif isinstance(value, enum.Enum):
             value = value.value
+        elif isinstance(value, tuple):  # a missing reading (NaN) is JSON null
+            value = [None if isinstance(x, float) and x != x else x for x in value]
         out[item.name] = value
     return out

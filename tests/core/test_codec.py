@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,9 @@ from console.core.clock import ManualClock
 from console.core.codec import MAX_PAYLOAD_BYTES, PayloadError, decode_payload, raw_text
 from console.core.events import (
     EVENT_TYPES,
+    AxleWeighing,
     BridgeAlarm,
+    BridgeChannels,
     BridgeReading,
     Event,
     GeofenceCrossing,
@@ -31,6 +34,7 @@ from console.core.events import (
     VehicleClass,
     VehicleMessage,
     VehiclePosition,
+    VesselPosition,
     ViolationKind,
     describe,
 )
@@ -88,6 +92,21 @@ SAMPLES: list[Event] = [
     MessageReceipt(NOW, "MSG-1", 12, "delivered"),
     IncidentChanged(NOW, 5, "open", "created", "operator1"),
     PayloadQuarantined(NOW, "mqtt", "bad", "{raw}"),
+    BridgeChannels(NOW, "jiefang", ("strain_g1", "deflection_mid"), (71.5, 23.0)),
+    AxleWeighing(
+        NOW,
+        "WIM-1",
+        "jiefang",
+        "up",
+        "皖C12345",
+        VehicleClass.CARGO,
+        58.2,
+        (7.0, 11.2, 20.0, 20.0),
+        42.0,
+        117.38,
+        32.965,
+    ),
+    VesselPosition(NOW, "413000001", "皖蚌埠货1234", 117.38, 32.96, 275.0, 6.5, "jiefang"),
 ]
 
 
@@ -236,3 +255,18 @@ def test_each_malformed_payload_is_quarantined_on_the_bus() -> None:
     reasons = [e.reason for e in seen if isinstance(e, PayloadQuarantined)]
     assert all(expected in got for (*_, expected), got in zip(BAD, reasons, strict=True))
     assert all(len(e.raw) <= MAX_PAYLOAD_BYTES for e in seen if isinstance(e, PayloadQuarantined))
+
+
+def test_a_missing_channel_reading_travels_as_null_and_comes_back_as_nan() -> None:
+    event = BridgeChannels(NOW, "jiefang", ("strain_g1", "deflection_mid"), (71.5, math.nan))
+    text = _text(event)
+    assert json.loads(text)["values"] == [71.5, None]
+    decoded = decode_payload(event.TOPIC, text, now=NOW)
+    assert isinstance(decoded, BridgeChannels)
+    assert decoded.values[0] == 71.5 and math.isnan(decoded.values[1])
+
+
+def test_channel_values_must_be_numbers() -> None:
+    payload = describe(SAMPLES[-3]) | {"values": [1.0, "high"]}
+    with pytest.raises(PayloadError, match="expected an array of numbers"):
+        decode_payload(BridgeChannels.TOPIC, json.dumps(payload), now=NOW)

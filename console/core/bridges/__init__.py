@@ -1,0 +1,1 @@
+"""Bridge structural and traffic monitoring: instruments, warning rules and their evaluation."""
