@@ -176,6 +176,29 @@ class BridgeAlarm(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class BridgeWarning(Event):
+    """A bridge sensor's warning level changed (``level`` 0: back to normal).
+
+    Posted for every change, mild ones included; only the rules that ask for a
+    case also post a :class:`BridgeAlarm`. ``rule`` names what fired:
+    ``threshold``, ``rate``, ``overload``, ``vessel`` or ``deck_accident``.
+    """
+
+    TOPIC: ClassVar[str] = "bridge.warning"
+
+    bridge_id: str
+    sensor_id: str
+    level: int
+    value: float
+    threshold: float
+    rule: str
+    message: str
+
+    def key(self) -> Hashable:
+        return (self.bridge_id, self.sensor_id)
+
+
+@dataclass(frozen=True, slots=True)
 class BridgeChannels(Event):
     """One sample of every sensor channel of a bridge: parallel channel ids and values.
 
@@ -426,6 +449,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BridgeReading,
         BridgeAlarm,
         BridgeChannels,
+        BridgeWarning,
         AxleWeighing,
         VesselPosition,
         IotStationReport,

@@ -18,6 +18,7 @@ from console.core.events import (
     BridgeAlarm,
     BridgeChannels,
     BridgeReading,
+    BridgeWarning,
     Event,
     GeofenceCrossing,
     GeofenceEvent,
@@ -93,6 +94,7 @@ SAMPLES: list[Event] = [
     IncidentChanged(NOW, 5, "open", "created", "operator1"),
     PayloadQuarantined(NOW, "mqtt", "bad", "{raw}"),
     BridgeChannels(NOW, "jiefang", ("strain_g1", "deflection_mid"), (71.5, 23.0)),
+    BridgeWarning(NOW, "jiefang", "strain_g1", 2, 134.0, 130.0, "threshold", "strain level 2"),
     AxleWeighing(
         NOW,
         "WIM-1",
@@ -267,6 +269,6 @@ def test_a_missing_channel_reading_travels_as_null_and_comes_back_as_nan() -> No
 
 
 def test_channel_values_must_be_numbers() -> None:
-    payload = describe(SAMPLES[-3]) | {"values": [1.0, "high"]}
+    payload = describe(SAMPLES[-4]) | {"values": [1.0, "high"]}
     with pytest.raises(PayloadError, match="expected an array of numbers"):
         decode_payload(BridgeChannels.TOPIC, json.dumps(payload), now=NOW)
