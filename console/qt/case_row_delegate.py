@@ -26,6 +26,7 @@ from console.qt.incident_table_model import (
     BOLD_COLUMNS,
     CENTRED_COLUMNS,
     COL_STATE,
+    REPEAT_MARK,
     Cell,
     IncidentTableModel,
     RowCells,
@@ -158,7 +159,10 @@ class CaseRowDelegate(QStyledItemDelegate):
         if not cell.text:
             return
         if column == COL_STATE and cell.foreground is not None:
-            self._paint_badge(painter, rect, cell.text, cell.foreground)
+            state, mark, count = cell.text.partition(f" {REPEAT_MARK}")
+            if mark:
+                rect = self._paint_repeats(painter, rect, f"{REPEAT_MARK}{count}", cell.foreground)
+            self._paint_badge(painter, rect, state, cell.foreground)
             return
         bold = column in BOLD_COLUMNS
         text = self._static_text(cell.text, rect.width() - 2 * PADDING, bold)
@@ -190,6 +194,16 @@ class CaseRowDelegate(QStyledItemDelegate):
         painter.setPen(colour)
         painter.setFont(self._badge_font)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_repeats(self, painter: QPainter, rect: QRect, text: str, colour: QColor) -> QRect:
+        """The repeat count (``×7``) at the cell's right; returns the room left for the badge."""
+        width = QFontMetrics(self._badge_font).horizontalAdvance(text) + PADDING // 2 + 2
+        width = min(width, rect.width() // 2)
+        room = QRect(rect.right() - width + 1, rect.top(), width, rect.height())
+        painter.setPen(colour)
+        painter.setFont(self._badge_font)
+        painter.drawText(room, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        return QRect(rect.left(), rect.top(), rect.width() - width + 2, rect.height())
 
     def _static_text(self, text: str, width: int, bold: bool) -> QStaticText | None:
         """``text`` elided to ``width`` and laid out once (cached)."""

@@ -22,6 +22,7 @@ from console.core.city.model import Level
 from console.core.paths import user_data_dir
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
 from console.core.search import HitKind, SearchHit
+from console.qt.alarm_rate import install_alarm_flood_tools
 from console.qt.basemap import Basemap, effective_basemap, override_from_args
 from console.qt.case_wiring import CaseWorkflow, install_case_workflow
 from console.qt.city_layers import map_layers_from_city
@@ -133,6 +134,7 @@ def build_console(
         simulation_speed=lambda: core.clock.factor,
     )
     window.setStatusBar(status)
+    install_alarm_flood_tools(window, core, queue, operator)
     install_map_tools(
         MapParts(window, core, map_pane, queue, workflow, vehicles, trajectory_pane),
         profile,

@@ -132,6 +132,13 @@ def state_text(status: object) -> str:
 
 ALERT_MARK = "⚑"
 """Shown beside the priority of a case the automatic rules alerted a supervisor about."""
+REPEAT_MARK = "×"
+"""Shown beside the state of a case with folded repeats: ``×7`` = seven alarms, one case."""
+
+
+def repeat_text(case: Incident) -> str:
+    """``×N`` for a case whose alarm came N times (repeats folded in); '' for none."""
+    return f"{REPEAT_MARK}{case.repeat_count + 1}" if case.repeat_count > 0 else ""
 
 
 class IncidentTableModel(QAbstractTableModel):
@@ -298,7 +305,9 @@ class IncidentTableModel(QAbstractTableModel):
             return Cell(f"P{case.priority}{flag}", colour, None)
         if column == COL_STATE:
             colour = _STATE_QCOLOURS.get(case.status, _UNKNOWN_QCOLOUR)
-            return Cell(state_text(case.status), colour, None)
+            repeats = repeat_text(case)
+            text = state_text(case.status)
+            return Cell(f"{text} {repeats}" if repeats else text, colour, None)
         if column in (COL_CITIZEN, COL_DEPARTMENT):
             clock = self._clock_of(case, column)
             if clock is None:
@@ -325,6 +334,11 @@ class IncidentTableModel(QAbstractTableModel):
             return (
                 f"Priority {case.priority} · supervisor alerted {case.alert_count} time(s) · "
                 f"escalated {case.escalation_count} time(s)"
+            )
+        if column == COL_STATE and case.repeat_count > 0:
+            return (
+                f"{state_text(case.status)} · {case.repeat_count + 1} alarms from the same "
+                f"source: the first opened the case, {case.repeat_count} repeat(s) folded in"
             )
         if column in (COL_CITIZEN, COL_DEPARTMENT):
             clock = self._clock_of(case, column)

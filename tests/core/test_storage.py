@@ -35,7 +35,7 @@ def test_fresh_file_is_migrated_to_head(tmp_path: Path) -> None:
     db = open_database(_url(tmp_path / "console.db"))
     try:
         assert (tmp_path / "console.db").is_file()
-        assert db.schema_version == head_revision() == "0003"
+        assert db.schema_version == head_revision() == "0004"
         names = set(inspect(db.engine).get_table_names())
         assert {
             "incidents",
@@ -46,6 +46,9 @@ def test_fresh_file_is_migrated_to_head(tmp_path: Path) -> None:
             "messages",
             "message_events",
             "geofences",
+            "shelves",
+            "shelf_events",
+            "alarm_log",
             "alembic_version",
         } <= names
     finally:
@@ -69,11 +72,11 @@ def test_reopening_is_a_no_op_and_keeps_data(tmp_path: Path) -> None:
     db.close()
     again = open_database(url)
     try:
-        assert again.schema_version == "0003"
+        assert again.schema_version == head_revision()
         assert quarantined_count(again) == 1
         with again.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert versions == [("0003",)]
+        assert versions == [(head_revision(),)]
     finally:
         again.close()
 
@@ -196,7 +199,7 @@ def test_cases_of_schema_0001_are_carried_over(tmp_path: Path) -> None:
     engine.dispose()
     db = open_database(url)
     try:
-        assert db.schema_version == "0003"
+        assert db.schema_version == head_revision()
         with db.engine.connect() as connection:
             stored = [store.read_existing(connection, n) for n in (1, 2, 3)]
         assert [c.status for c in stored] == [

@@ -5,17 +5,32 @@ to every alarm topic and opens an incident for each alarm, and to
 :class:`PayloadQuarantined`, storing every quarantined payload. An alarm that
 cannot be stored as an incident is stored in quarantine instead, with the
 reason: nothing is lost.
+
+With alarm-flood protection (``flood``, see :mod:`console.core.alarms`), before
+opening a case the intake asks, for each alarm with a source key:
+
+1. was this alarm seen before (it opened a case, or was kept without one)? Refused;
+2. is its source shelved? It is kept in the alarm log under the shelf, no case;
+3. is a case of its type from the same source still open, opened within the fold
+   window? It folds into that case as a repeat (audited, counted, announced);
+4. otherwise it opens a case, as without protection.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 from collections.abc import Sequence
 
+from console.core.alarms.flood import AlarmFlood
+from console.core.alarms.keys import source_key_of
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.events import CASE_TOPICS, Event, GeofenceEvent, PayloadQuarantined, describe
+from console.core.incidents import store
+from console.core.incidents.model import IncidentError, StorageError
 from console.core.incidents.service import IncidentService
+from console.core.incidents.types import alarm_id
 from console.core.storage.quarantine import save_quarantined
 
 log = logging.getLogger(__name__)
@@ -24,13 +39,26 @@ INTAKE_SOURCE = "incident-intake"
 """The quarantine source recorded for alarms that could not open an incident."""
 
 
+class Outcome(enum.Enum):
+    """What the intake did with one alarm."""
+
+    OPENED = "opened"
+    DUPLICATE = "duplicate"
+    FOLDED = "folded"
+    SHELVED = "shelved"
+
+
 class IncidentIntake:
     """Bus subscriber that opens incidents from alarms and stores quarantined payloads."""
 
-    def __init__(self, service: IncidentService) -> None:
+    def __init__(self, service: IncidentService, flood: AlarmFlood | None = None) -> None:
         self.service = service
+        self.flood = flood
+        """Alarm-flood protection (folding, shelving, the rate meter); None: every alarm opens."""
         self.opened = 0
         self.duplicates = 0
+        self.folded = 0
+        self.shelved = 0
         self.failed = 0
         self.quarantined = 0
         self._handles: list[Subscription] = []
@@ -50,27 +78,59 @@ class IncidentIntake:
         return handles
 
     def close(self) -> None:
-        """Close every subscription made by :meth:`attach`."""
+        """Close every subscription made by :meth:`attach` (and the flood protection's)."""
         for handle in self._handles:
             handle.close()
         self._handles.clear()
+        if self.flood is not None:
+            self.flood.close()
 
     def on_alarms(self, events: Sequence[Event]) -> None:
-        """Open an incident for each alarm (an alarm seen before opens nothing)."""
+        """Open an incident for each alarm (a seen alarm opens nothing; see the module)."""
         for event in events:
             if isinstance(event, GeofenceEvent) and not event.opens_case:
                 continue  # a fence that only watches: the event is for the map and charts
             try:
-                incident = self.service.open_from_alarm(event)
+                outcome = self.take(event)
             except Exception as exc:
                 self.failed += 1
                 log.exception("could not open an incident for %s", event.TOPIC)
                 self._keep_failed(event, exc)
                 continue
-            if incident is None:
-                self.duplicates += 1
-            else:
+            if outcome is Outcome.OPENED:
                 self.opened += 1
+            elif outcome is Outcome.FOLDED:
+                self.folded += 1
+            elif outcome is Outcome.SHELVED:
+                self.shelved += 1
+            else:
+                self.duplicates += 1
+
+    def take(self, event: Event) -> Outcome:
+        """Open a case for one alarm, or fold, shelve or refuse it; says which."""
+        flood = self.flood
+        key = source_key_of(event) if flood is not None else None
+        if flood is not None and key is not None:
+            if self._seen(flood, event):
+                return Outcome.DUPLICATE
+            shelf = flood.shelves.shelf_for(key)
+            if shelf is not None:
+                kept = flood.shelves.keep_alarm(
+                    shelf, event.TOPIC, alarm_id(event), event.ts, describe(event)
+                )
+                return Outcome.SHELVED if kept else Outcome.DUPLICATE
+            target = self.service.find_repeat_target(event, key, flood.config.fold_window_s)
+            if target is not None:
+                try:
+                    folded = self.service.fold_repeat(target.id, event, key)
+                except StorageError:
+                    raise
+                except IncidentError:
+                    log.info("case %s closed meanwhile: the alarm opens a new case", target.id)
+                else:
+                    return Outcome.FOLDED if folded is not None else Outcome.DUPLICATE
+        incident = self.service.open_from_alarm(event)
+        return Outcome.OPENED if incident is not None else Outcome.DUPLICATE
 
     def on_quarantined(self, events: Sequence[Event]) -> None:
         """Store every quarantined payload, in one transaction per batch."""
@@ -80,6 +140,14 @@ class IncidentIntake:
             if isinstance(event, PayloadQuarantined)
         ]
         self.quarantined += save_quarantined(self.service.db, entries)
+
+    def _seen(self, flood: AlarmFlood, event: Event) -> bool:
+        """Whether the alarm opened a case or was kept without one before."""
+        topic, source_id = event.TOPIC, alarm_id(event)
+        with self.service.db.engine.connect() as connection:
+            if store.find_by_alarm(connection, topic, source_id) is not None:
+                return True
+        return flood.is_logged(topic, source_id)
 
     def _keep_failed(self, event: Event, exc: Exception) -> None:
         raw = json.dumps(describe(event), ensure_ascii=False, default=str)

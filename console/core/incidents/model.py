@@ -136,6 +136,8 @@ class Incident:
     escalation_count: int = 0
     alert_count: int = 0
     merged_count: int = 0
+    repeat_count: int = 0
+    """Repeats of the opening alarm folded into this case (same source, within the window)."""
     merged_into: int | None = None
     paused_status: IncidentStatus | None = None
     resolution: str | None = None

@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from console.core.alarms import store as alarm_store
+from console.core.alarms.keys import source_key_from_fields
+from console.core.alarms.rate import REPEAT_ACTION
 from console.core.bus import EventBus
 from console.core.city.model import JurisdictionPath, Level
 from console.core.clock import Clock
@@ -162,6 +165,84 @@ class IncidentService:
         detail = {"report": {**fields, "reporter": reporter.strip()}}
         values["detail"] = detail
         return self._insert(values, actor, detail)
+
+    # ---- Folding repeats (alarm-flood protection)
+
+    def find_repeat_target(self, event: Event, source_key: str, window_s: float) -> Incident | None:
+        """The open case a repeat of ``event`` folds into, or None (it opens its own).
+
+        That is the newest open case of the alarm's type, opened by an alarm of
+        the same topic from the same ``source_key``, reported at most
+        ``window_s`` seconds before the alarm.
+        """
+        incident_type = self.rules.type_for(event)
+        with self.db.engine.connect() as connection:
+            candidates = store.open_alarm_cases_since(
+                connection, incident_type.type_id, event.TOPIC, event.ts - window_s
+            )
+        for case in candidates:
+            fields = case.detail.get("alarm")
+            if isinstance(fields, dict) and (
+                source_key_from_fields(event.TOPIC, fields) == source_key
+            ):
+                return case
+        return None
+
+    def fold_repeat(self, case_id: int, event: Event, source_key: str) -> Incident | None:
+        """Count ``event`` as a repeat on open case ``case_id`` instead of opening a case.
+
+        One transaction: the repeat count goes up, the alarm is audited on the
+        case (actor ``system``, with its id and fields) and kept in the alarm log
+        (so a duplicate of it is refused later). None, and nothing written, when
+        the alarm was seen before; :class:`IncidentError` when the case is no
+        longer open (the caller opens a new case instead).
+        """
+        if event.TOPIC not in ALARM_ID_FIELD:
+            raise IncidentError(f"events of topic {event.TOPIC!r} do not open cases")
+        source_id = alarm_id(event)
+        fields = alarm_fields(event)
+        now = self.clock.now()
+        try:
+            with self.db.engine.begin() as connection:
+                if store.find_by_alarm(connection, event.TOPIC, source_id) is not None:
+                    return None
+                if alarm_store.is_logged(connection, event.TOPIC, source_id):
+                    return None
+                current = store.read_existing(connection, case_id)
+                if not current.is_open:
+                    raise IncidentError(
+                        f"case {case_id} is {current.status.label.lower()}; "
+                        "a repeat of its alarm opens a new case"
+                    )
+                alarm_store.insert_logged_alarm(
+                    connection,
+                    topic=event.TOPIC,
+                    alarm_id=source_id,
+                    source_key=source_key,
+                    at=event.ts,
+                    received_at=now,
+                    disposition=alarm_store.Disposition.REPEAT,
+                    payload=fields,
+                    incident_id=case_id,
+                )
+                params = {
+                    "reason": f"repeat of the alarm from {source_key} (alarm {source_id})",
+                    "alarm_id": source_id,
+                    "topic": event.TOPIC,
+                    "source_key": source_key,
+                    "alarm": fields,
+                }
+                values = {"repeat_count": current.repeat_count + 1}
+                change = Change(REPEAT_ACTION, current.status, values, params)
+                updated = self._write(connection, current, change, SYSTEM_ACTOR, now)
+        except IntegrityError:
+            # another workstation kept the same alarm between our look and our insert
+            with self.db.engine.connect() as connection:
+                if alarm_store.is_logged(connection, event.TOPIC, source_id):
+                    return None
+            raise
+        self._announce(updated, REPEAT_ACTION, SYSTEM_ACTOR, now)
+        return updated
 
     # ---- Commands
 

@@ -101,6 +101,7 @@ def to_incident(row: RowMapping) -> Incident:
         escalation_count=row["escalation_count"],
         alert_count=row["alert_count"],
         merged_count=row["merged_count"],
+        repeat_count=row["repeat_count"],
         merged_into=row["merged_into"],
         paused_status=_optional_status(row["paused_status"]),
         resolution=row["resolution"],
@@ -167,6 +168,24 @@ def find_by_alarm(connection: Connection, topic: str, alarm_id: str) -> Incident
     )
     found = connection.execute(query).mappings().one_or_none()
     return to_incident(found) if found is not None else None
+
+
+def open_alarm_cases_since(
+    connection: Connection, incident_type: str, topic: str, reported_since: float
+) -> list[Incident]:
+    """Open cases of ``incident_type`` opened by ``topic`` alarms reported at or after
+    ``reported_since``, newest first (the cases a repeat of an alarm may fold into)."""
+    query = (
+        select(incidents)
+        .where(
+            incidents.c.incident_type == incident_type,
+            incidents.c.source_topic == topic,
+            incidents.c.reported_at >= reported_since,
+            incidents.c.status.not_in(_FINAL),
+        )
+        .order_by(incidents.c.reported_at.desc(), incidents.c.id.desc())
+    )
+    return [to_incident(row) for row in connection.execute(query).mappings()]
 
 
 def insert_incident(connection: Connection, values: Mapping[str, Any]) -> int:

@@ -1,4 +1,5 @@
-"""The tables: cases (incidents), their audit trail, notes and attachments, quarantined payloads.
+"""The tables: cases (incidents), their audit trail, notes and attachments, quarantined payloads,
+messages, geofences, and the alarm-flood tables (shelved sources, alarms that opened no case).
 
 Times are floats, seconds since the Unix epoch from the injected clock. JSON
 columns are text (portable across SQLite and PostgreSQL). Every change to this
@@ -107,6 +108,12 @@ class IncidentRow(Base):
     escalation_count: Mapped[int] = mapped_column(Integer)
     alert_count: Mapped[int] = mapped_column(Integer)
     merged_count: Mapped[int] = mapped_column(Integer)
+    repeat_count: Mapped[int] = mapped_column(
+        Integer,
+        CheckConstraint("repeat_count >= 0", name="repeat_count_positive"),
+        server_default="0",
+    )
+    """Repeats of the opening alarm folded into this case (alarms from the same source)."""
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     paused_status: Mapped[str | None] = mapped_column(String(16))
     checklist_done: Mapped[str] = mapped_column(Text)
@@ -267,3 +274,85 @@ class GeofenceRow(Base):
 messages: Table = Base.metadata.tables["messages"]
 message_events: Table = Base.metadata.tables["message_events"]
 geofences: Table = Base.metadata.tables["geofences"]
+
+
+# ---- Alarm-flood protection (schema 0004)
+
+ALARM_DISPOSITIONS = ("repeat", "shelved")
+"""Why an alarm opened no case: folded into an open case, or its source was shelved."""
+
+ALARM_DISPOSITION_CHECK = "disposition IN (" + ", ".join(f"'{d}'" for d in ALARM_DISPOSITIONS) + ")"
+"""The check constraint on an alarm's disposition (shared with the migration that sets it)."""
+
+
+class ShelfRow(Base):
+    """An alarm source shelved by an operator: who, when, why, until when, and how it ended."""
+
+    __tablename__ = "shelves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(160))
+    label: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    shelved_by: Mapped[str] = mapped_column(String(128))
+    shelved_at: Mapped[float] = mapped_column(Float)
+    until: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float | None] = mapped_column(Float)
+    ended_by: Mapped[str | None] = mapped_column(String(128))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("until > shelved_at", name="until_after_start"),
+        CheckConstraint("reason <> ''", name="reason_given"),
+        CheckConstraint("shelved_by <> ''", name="actor_named"),
+        Index("ix_shelves_source_key", "source_key", "until"),
+    )
+
+
+class ShelfEventRow(Base):
+    """One thing done to a shelf (shelved, unshelved, expired): append-only."""
+
+    __tablename__ = "shelf_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shelf_id: Mapped[int] = mapped_column(ForeignKey("shelves.id"))
+    at: Mapped[float] = mapped_column(Float)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("actor <> ''", name="actor_named"),
+        Index("ix_shelf_events_shelf_id", "shelf_id", "id"),
+    )
+
+
+class AlarmLogRow(Base):
+    """An alarm that opened no case (a folded repeat, or from a shelved source), with its
+    payload: append-only, one row per alarm id of a topic."""
+
+    __tablename__ = "alarm_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    alarm_id: Mapped[str] = mapped_column(String(128))
+    source_key: Mapped[str] = mapped_column(String(160))
+    at: Mapped[float] = mapped_column(Float)
+    received_at: Mapped[float] = mapped_column(Float)
+    disposition: Mapped[str] = mapped_column(String(16))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    shelf_id: Mapped[int | None] = mapped_column(ForeignKey("shelves.id"))
+    payload: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("topic", "alarm_id"),
+        CheckConstraint(ALARM_DISPOSITION_CHECK, name="disposition_known"),
+        Index("ix_alarm_log_received_at", "disposition", "received_at"),
+        Index("ix_alarm_log_incident_id", "incident_id"),
+        Index("ix_alarm_log_shelf_id", "shelf_id", "id"),
+    )
+
+
+shelves: Table = Base.metadata.tables["shelves"]
+shelf_events: Table = Base.metadata.tables["shelf_events"]
+alarm_log: Table = Base.metadata.tables["alarm_log"]
