@@ -332,6 +332,7 @@ class CaseDetailPane(Pane):
             ("escalations", case.escalation_count),
             ("alerts", case.alert_count),
             ("merged in", case.merged_count),
+            ("repeats", case.repeat_count),
         ]
         merged = f" · merged into <b>#{case.merged_into}</b>" if case.merged_into else ""
         self.facts.setText(
