@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from console.core.alarms import AlarmFlood, load_alarm_flood_config
 from console.core.bus import EventBus
 from console.core.city.city import City
 from console.core.city.loader import load_city
@@ -82,6 +83,8 @@ class ConsoleCore:
     history_recorder: HistoryRecorder | None = None
     messages: MessageService | None = None
     terminals: SimulatedTerminals | None = None
+    city_simulation: CitySimulation | None = None
+    """The built-in simulation's stepper (for scripted faults), when it is the source."""
     plate_of: Callable[[int], str] | None = None
     """The licence plate of a vehicle id (from the source that knows the fleet)."""
     operator_of: Callable[[int], str] | None = None
@@ -187,7 +190,8 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     )
     name_of = functools.partial(division_name, city)
     incidents = IncidentService(database, bus, clock, city.lookup, rules, units, name_of)
-    intake = IncidentIntake(incidents)
+    flood = AlarmFlood.build(database, clock, bus, load_alarm_flood_config(directory))
+    intake = IncidentIntake(incidents, flood)
     intake.attach(bus)
     open_cases = incidents.list_open()
     board = UnitBoard(units, clock, incidents.get, plan.shifts, city_timezone(city), name_of)
@@ -199,6 +203,7 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     automatic = AutomaticRules(incidents)
     automatic.attach(bus)
     automatic.load(open_cases)
+    sites = load_sites(directory, city)
     config = simulation_config(
         directory,
         city.boundary,
@@ -208,6 +213,7 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         hotline_calls_per_day=city.hotline_calls_per_day,
         seed=options.seed,
         time_compression=options.speed,
+        weigh_stations=[(s.station_id, s.lon, s.lat) for s in sites.weigh_stations],
     )
     stepper = CitySimulation(config, start=options.start)
     simulation = SimulationSource(stepper, bus, clock, bbox=city.bbox)
@@ -225,7 +231,8 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         responders,
         automatic,
     )
-    core.sites = load_sites(directory, city)
+    core.sites = sites
+    core.city_simulation = stepper
     core.plate_of = stepper.plate
     core.operator_of = stepper.operator
     core.iot_stations = (stepper.iot.lon, stepper.iot.lat)

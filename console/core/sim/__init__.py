@@ -6,6 +6,7 @@ runs it in a thread against a clock and posts to the bus.
 
 from __future__ import annotations
 
+from console.core.sim.bridge_faults import Fault, FaultKind
 from console.core.sim.config import (
     BridgeSite,
     Hotspot,
@@ -21,6 +22,8 @@ __all__ = [
     "BridgeSite",
     "CitySimulation",
     "ExternalRecord",
+    "Fault",
+    "FaultKind",
     "Hotspot",
     "SimStep",
     "SimulationConfig",

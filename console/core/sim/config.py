@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from shapely.geometry.base import BaseGeometry
 
+from console.core.bridges.config import BridgeMonitoring
 from console.core.events import VehicleClass
 
 
@@ -41,8 +42,21 @@ class BridgeSite:
     bridge_id: str
     lon: float
     lat: float
-    peak_vehicles_per_direction: float = 40.0
-    truck_share: float = 0.2
+    peak_flow_per_min: float = 30.0
+    """Vehicles per minute in one direction at the busiest moment of the day."""
+    heavy_share: float = 0.12
+    """Share of heavy vehicles (over 3.5 t) over the day (more at night, fewer at peaks)."""
+    normal_water_m: float = 17.0
+    """The river's usual level at the bridge (metres above datum)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WeighStationSite:
+    """An overload checkpoint weighing passing trucks."""
+
+    station_id: str
+    lon: float
+    lat: float
 
 
 DEFAULT_REPORT_INTERVAL_S: Mapping[VehicleClass, float] = {
@@ -78,8 +92,21 @@ class SimulationConfig:
     freight_gateways: tuple[Town, ...] = ()
     """Where through-traffic of cargo enters and leaves the city."""
     bridges: tuple[BridgeSite, ...] = ()
+    bridge_monitoring: BridgeMonitoring = field(default_factory=lambda: BridgeMonitoring({}))
+    """The bridges' instruments (a bridge without any gets a plain deck and no channels)."""
     bridge_interval_s: float = 10.0
-    bridge_alarms_per_bridge_day: float = 3.0
+    """Every bridge posts its :class:`BridgeReading` summary this often."""
+    bridge_max_catch_up_s: float = 120.0
+    """After a longer gap, bridge samples and weighings resume this far before now."""
+    vessels_per_bridge_hour: float = 6.0
+    """Vessels passing each bridge per hour by day (about a third of that at night)."""
+    off_course_vessels_per_bridge_week: float = 3.0
+    heavy_over_legal_share: float = 0.03
+    """Share of heavy vehicles on the bridges heavier than the 49 t legal limit."""
+    weigh_stations: tuple[WeighStationSite, ...] = ()
+    weigh_station_trucks_per_hour: float = 25.0
+    """Trucks weighed per hour at each weigh station, on average over the day."""
+    weigh_station_overload_share: float = 0.02
     iot_station_count: int = 3_700
     iot_report_interval_s: float = 300.0
     """Each station reports its detection count this often (simulated seconds)."""

@@ -13,8 +13,9 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from console.core.bridges.config import BridgeConfigError, load_bridge_monitoring
 from console.core.events import VehicleClass
-from console.core.sim.config import BridgeSite, Hotspot, SimulationConfig, Town
+from console.core.sim.config import BridgeSite, Hotspot, SimulationConfig, Town, WeighStationSite
 
 PROFILE_FILE = "simulation.json"
 PROFILE_VERSION = 1
@@ -26,11 +27,15 @@ _CLASS_KEYS = {
 }
 _RATE_FIELDS = (
     "bridge_interval_s",
-    "bridge_alarms_per_bridge_day",
     "iot_report_interval_s",
     "thefts_per_day",
     "hotline_malformed_share",
     "violations_per_hour",
+    "vessels_per_bridge_hour",
+    "off_course_vessels_per_bridge_week",
+    "heavy_over_legal_share",
+    "weigh_station_trucks_per_hour",
+    "weigh_station_overload_share",
 )
 
 
@@ -48,8 +53,15 @@ def simulation_config(
     hotline_calls_per_day: float,
     seed: int,
     time_compression: float = 1.0,
+    weigh_stations: Iterable[tuple[str, float, float]] = (),
 ) -> SimulationConfig:
-    """The simulation of the city in ``city_directory`` (its ``simulation.json``)."""
+    """The simulation of the city in ``city_directory`` (its ``simulation.json``).
+
+    ``bridges`` and ``weigh_stations`` are (id, lon, lat); the bridges' instruments
+    come from the city's ``bridge_monitoring.json``, their traffic from the profile's
+    ``bridges`` section (defaults for a bridge not listed there).
+    """
+    bridges = list(bridges)
     path = city_directory / PROFILE_FILE
     try:
         profile = json.loads(path.read_text(encoding="utf-8"))
@@ -72,21 +84,47 @@ def simulation_config(
             towns=_towns(profile["towns"]),
             tourist_sites=_towns(profile["tourist_sites"]),
             freight_gateways=_towns(profile["freight_gateways"]),
-            bridges=tuple(BridgeSite(bid, lon, lat) for bid, lon, lat in bridges),
+            bridges=tuple(
+                _bridge_site(bid, lon, lat, profile.get("bridges", {}).get(bid, {}))
+                for bid, lon, lat in bridges
+            ),
+            bridge_monitoring=load_bridge_monitoring(city_directory, [b[0] for b in bridges]),
+            weigh_stations=tuple(
+                WeighStationSite(sid, lon, lat) for sid, lon, lat in weigh_stations
+            ),
             iot_station_count=iot_station_count,
             hotline_calls_per_day=hotline_calls_per_day,
             plate_prefix=str(profile["plate_prefix"]),
             taxi_operators=tuple(str(name) for name in profile["taxi_operators"]),
             utc_offset_s=float(profile["utc_offset_hours"]) * 3600.0,
             bridge_interval_s=rates["bridge_interval_s"],
-            bridge_alarms_per_bridge_day=rates["bridge_alarms_per_bridge_day"],
+            vessels_per_bridge_hour=rates["vessels_per_bridge_hour"],
+            off_course_vessels_per_bridge_week=rates["off_course_vessels_per_bridge_week"],
+            heavy_over_legal_share=rates["heavy_over_legal_share"],
+            weigh_station_trucks_per_hour=rates["weigh_station_trucks_per_hour"],
+            weigh_station_overload_share=rates["weigh_station_overload_share"],
             iot_report_interval_s=rates["iot_report_interval_s"],
             thefts_per_day=rates["thefts_per_day"],
             hotline_malformed_share=rates["hotline_malformed_share"],
             violations_per_hour=rates["violations_per_hour"],
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except BridgeConfigError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise SimulationProfileError(f"{path}: missing or malformed entry {error}") from error
+
+
+def _bridge_site(bridge_id: str, lon: float, lat: float, traffic: Mapping[str, Any]) -> BridgeSite:
+    """A bridge with the traffic profile given for it (defaults for what is not given)."""
+    defaults = BridgeSite(bridge_id, lon, lat)
+    return BridgeSite(
+        bridge_id,
+        lon,
+        lat,
+        peak_flow_per_min=float(traffic.get("peak_flow_per_min", defaults.peak_flow_per_min)),
+        heavy_share=float(traffic.get("heavy_share", defaults.heavy_share)),
+        normal_water_m=float(traffic.get("normal_water_m", defaults.normal_water_m)),
+    )
 
 
 def _by_class(values: Mapping[str, Any], kind: type[int] | type[float]) -> dict[VehicleClass, Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from console.core.events import Event, VehicleBatch, VehicleClass
-from console.core.sim.bridges import BridgeMonitor
+from console.core.sim.bridges import BridgeSimulation
 from console.core.sim.config import SimulationConfig
 from console.core.sim.fleet import Fleet
 from console.core.sim.geo import CityArea
@@ -21,6 +21,7 @@ from console.core.sim.hotline import ExternalRecord, HotlineGateway
 from console.core.sim.iot import IotNetwork
 from console.core.sim.plates import operator_for, plate_for
 from console.core.sim.violations import ViolationDetector
+from console.core.sim.wim import TruckMix, WeighStations, plate_picker
 
 
 @dataclass(slots=True)
@@ -37,18 +38,26 @@ class CitySimulation:
     def __init__(self, config: SimulationConfig, start: float) -> None:
         self.config = config
         self.area = CityArea(config.boundary)
-        streams = np.random.SeedSequence(config.seed).spawn(5)
+        streams = np.random.SeedSequence(config.seed).spawn(6)
         rng = [np.random.Generator(np.random.PCG64(s)) for s in streams]
         self.fleet = Fleet(config, self.area, rng[0], start)
-        self.bridges = BridgeMonitor(
-            config.bridges,
-            rng[1],
+        fleet = self.fleet
+        weighable = (VehicleClass.CARGO, VehicleClass.LINER_BUS)
+        plates = plate_picker(
+            self.plate, {vc: np.flatnonzero(fleet.classes == vc) for vc in weighable}
+        )
+        hub = next(((t.lon, t.lat) for t in config.towns), None)
+        self.bridges = BridgeSimulation(config, streams[1], start, plates, hub)
+        self.weigh_stations = WeighStations(
+            config.weigh_stations,
+            TruckMix(config.weigh_station_overload_share, buses=False),
+            plates,
+            rng[5],
             start,
-            interval_s=config.bridge_interval_s,
-            alarms_per_bridge_day=config.bridge_alarms_per_bridge_day,
+            trucks_per_hour=config.weigh_station_trucks_per_hour,
+            max_catch_up_s=config.bridge_max_catch_up_s,
             utc_offset_s=config.utc_offset_s,
         )
-        fleet = self.fleet
         places = np.vstack([fleet.hotspots, fleet.towns])
         self.iot = IotNetwork(
             self.area,
@@ -94,6 +103,7 @@ class CitySimulation:
         out.events.extend(self.violations.step(now))
         out.events.extend(self.fleet.due_batches(now))
         out.events.extend(self.bridges.step(now))
+        out.events.extend(self.weigh_stations.step(now))
         out.events.extend(self.iot.step(now))
         out.external.extend(self.hotline.step(now))
         return out
