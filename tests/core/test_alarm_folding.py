@@ -272,12 +272,17 @@ def test_source_keys_per_topic() -> None:
         "bridge:g104:overload_vehicle:皖C67890",
     ]
 
-    def speeding(lon: float, lat: float) -> TrafficViolation:
+    def speeding(
+        lon: float,
+        lat: float,
+        kind: ViolationKind = ViolationKind.SPEEDING,
+        plate: str = "皖C00001",
+    ) -> TrafficViolation:
         return TrafficViolation(
             ts=1.0,
             alarm_id="V-1",
-            kind=ViolationKind.SPEEDING,
-            plate="皖C00001",
+            kind=kind,
+            plate=plate,
             vehicle_class=VehicleClass.TAXI,
             value=80.0,
             limit=60.0,
@@ -288,6 +293,13 @@ def test_source_keys_per_topic() -> None:
     assert source_key_of(speeding(117.37212, 32.93449)) == "traffic:speeding:117.372,32.934"
     assert source_key_of(speeding(117.37238, 32.93401)) == "traffic:speeding:117.372,32.934"
     assert source_key_of(speeding(117.37300, 32.93449)) != source_key_of(speeding(117.372, 32.934))
+    overload = ViolationKind.OVERLOAD  # at a checkpoint, each truck is its own case
+    assert source_key_of(speeding(117.372, 32.934, overload, "皖C12345")) == (
+        "traffic:overload:117.372,32.934:皖C12345"
+    )
+    assert source_key_of(speeding(117.372, 32.934, overload, "皖C67890")) != source_key_of(
+        speeding(117.372, 32.934, overload, "皖C12345")
+    )
     fence = GeofenceEvent(
         ts=1.0,
         event_id="G-1",

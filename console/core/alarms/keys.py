@@ -11,7 +11,8 @@ into one case; an operator shelves a source by its key. The keys, per topic:
   keeps reporting (a stolen bike parked beside it, or a faulty station) is one case.
 - ``alarm.traffic``: the kind and the place rounded to 0.001° (about 100 m),
   ``traffic:<kind>:<lon>,<lat>``: a camera repeating its detection folds; the
-  same plate caught at different places does not.
+  same plate caught at different places does not. Overloads add the plate
+  (``...:<plate>``): at a checkpoint each overloaded truck is its own case.
 - ``hotline.call``: never folds (None): every call is a citizen who called.
 - ``geofence.event``: the fence and the vehicle, ``geofence:<fence>:<vehicle>``.
 
@@ -64,7 +65,9 @@ def describe_source_key(key: str) -> str:
         return f"IoT base station {rest.removeprefix('station:')}"
     if family == "traffic":
         kind, _, place = rest.partition(":")
-        return f"{kind.replace('_', ' ').capitalize()} detections at {place}"
+        place, _, plate = place.partition(":")
+        plate_text = f" of {plate}" if plate else ""
+        return f"{kind.replace('_', ' ').capitalize()} detections{plate_text} at {place}"
     if family == "geofence":
         fence, _, vehicle = rest.rpartition(":")
         return f"Geofence {fence} · vehicle {vehicle}"
@@ -87,7 +90,10 @@ def _theft(fields: Mapping[str, Any]) -> str:
 def _traffic(fields: Mapping[str, Any]) -> str:
     lon = round(float(fields["lon"]), PLACE_DECIMALS)
     lat = round(float(fields["lat"]), PLACE_DECIMALS)
-    return f"traffic:{fields['kind']}:{lon:.{PLACE_DECIMALS}f},{lat:.{PLACE_DECIMALS}f}"
+    key = f"traffic:{fields['kind']}:{lon:.{PLACE_DECIMALS}f},{lat:.{PLACE_DECIMALS}f}"
+    if fields["kind"] == "overload":  # each overloaded truck is stopped and fined on its own
+        key += f":{fields['plate']}"
+    return key
 
 
 def _geofence(fields: Mapping[str, Any]) -> str:
