@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from console.core.alarms import AlarmFlood, load_alarm_flood_config
+from console.core.bridges.monitor import BridgeSafety, install_bridge_monitoring
 from console.core.bus import EventBus
 from console.core.city.city import City
 from console.core.city.loader import load_city
@@ -93,6 +94,8 @@ class ConsoleCore:
     """lon and lat of every IoT base station (station id = index)."""
     sites: SiteRegistry = field(default_factory=SiteRegistry)
     """Cameras, passenger stations and weigh stations."""
+    bridge_safety: BridgeSafety | None = None
+    """The bridge safety monitor (levels, alarms, vessels) and the bridge case enricher."""
     _search: SearchIndex | None = None
 
     def start(self) -> None:
@@ -148,6 +151,8 @@ class ConsoleCore:
         if self.history is not None:
             self.history.close()  # writes the open hour; waits for the writer thread
             self.history = None
+        if self.bridge_safety is not None:
+            self.bridge_safety.close()
         self.automatic.close()
         self.board.close()
         self.intake.close()
@@ -233,6 +238,7 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     )
     core.sites = sites
     core.city_simulation = stepper
+    core.bridge_safety = install_bridge_monitoring(core)
     core.plate_of = stepper.plate
     core.operator_of = stepper.operator
     core.iot_stations = (stepper.iot.lon, stepper.iot.lat)

@@ -276,7 +276,7 @@ def test_a_day_of_thefts_violations_and_hotline_calls() -> None:
     assert 110 <= len(records) <= 190  # about 150 a day
     assert 3 <= len(thefts) <= 30
     assert 70 <= len(violations) <= 250
-    assert {v.kind for v in violations} == set(ViolationKind)
+    assert {v.kind for v in violations} == {ViolationKind.SPEEDING, ViolationKind.CROSS_LINE}
     assert all(v.plate.startswith("皖C") for v in violations)
     assert all(v.value > v.limit for v in violations)
     assert len({v.alarm_id for v in violations}) == len(violations)

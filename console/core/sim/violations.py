@@ -1,4 +1,4 @@
-"""Roadside detections: speeding, overloaded trucks at weigh-in-motion points, line crossing.
+"""Roadside detections: speeding and line crossing (overloads come from the weigh stations).
 
 Detections arrive as a Poisson process following the daily traffic cycle. A
 speeding detection really makes the chosen vehicle drive at the detected speed
@@ -22,9 +22,9 @@ SPEED_LIMIT_KMH: dict[VehicleClass, float] = {
     VehicleClass.CARGO: 80.0,
 }
 """Speed limits applied by the simulated cameras, per class."""
-OVERLOAD_LIMIT_T = 49.0
-_KINDS = (ViolationKind.SPEEDING, ViolationKind.OVERLOAD, ViolationKind.CROSS_LINE)
-_KIND_P = (0.5, 0.3, 0.2)
+_KINDS = (ViolationKind.SPEEDING, ViolationKind.CROSS_LINE)
+_KIND_P = (0.7, 0.3)
+"""Overloads come from the weigh stations' weigh-in-motion records (console.core.sim.wim)."""
 _SPEEDER_CLASSES = tuple(VehicleClass)
 _SPEEDER_P = (0.3, 0.1, 0.05, 0.55)
 
@@ -69,11 +69,8 @@ class ViolationDetector:
 
     def _detect(self, kind: ViolationKind, now: float) -> TrafficViolation | None:
         fleet = self.fleet
-        if kind is ViolationKind.OVERLOAD:
-            vehicle_class = VehicleClass.CARGO
-        else:
-            pick = int(self.rng.choice(len(_SPEEDER_CLASSES), p=_SPEEDER_P))
-            vehicle_class = _SPEEDER_CLASSES[pick]
+        pick = int(self.rng.choice(len(_SPEEDER_CLASSES), p=_SPEEDER_P))
+        vehicle_class = _SPEEDER_CLASSES[pick]
         vid = fleet.pick(vehicle_class, moving=True)
         if vid < 0:
             return None
@@ -81,9 +78,6 @@ class ViolationDetector:
             limit = SPEED_LIMIT_KMH[vehicle_class]
             value = round(limit * float(self.rng.uniform(1.08, 1.3)), 1)
             fleet.set_speed(vid, value)
-        elif kind is ViolationKind.OVERLOAD:
-            limit = OVERLOAD_LIMIT_T
-            value = round(limit * float(self.rng.uniform(1.05, 1.8)), 1)
         else:  # a solid-line crossing: one crossing where none is allowed
             limit, value = 0.0, 1.0
         self.alarm_seq += 1
