@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,17 +19,22 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication
 
+from console.core.bridges.config import BridgeMonitoring
+from console.core.channels import case_platforms
 from console.core.city.model import Level
 from console.core.paths import user_data_dir
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
 from console.core.search import HitKind, SearchHit
+from console.qt.alarm_charts import install_alarm_charts
 from console.qt.alarm_rate import install_alarm_flood_tools
 from console.qt.basemap import Basemap, effective_basemap, override_from_args
+from console.qt.camera_window import open_camera
 from console.qt.case_wiring import CaseWorkflow, install_case_workflow
 from console.qt.city_layers import map_layers_from_city
 from console.qt.frame_tick import FrameTick
 from console.qt.main_window import MainWindow
 from console.qt.map_wiring import MapParts, install_map_tools
+from console.qt.panes.bridges import BridgesPane
 from console.qt.panes.incident_queue import IncidentQueuePane
 from console.qt.panes.kpi import KpiPane
 from console.qt.panes.live_charts import LiveChartsPane
@@ -87,7 +93,14 @@ def build_console(
     basemap = effective_basemap(profile, basemap_override)
     map_pane = MapPane(map_layers_from_city(core.city, basemap=basemap))
     queue = IncidentQueuePane(core.incidents, core.clock, core.name_of)
-    charts = LiveChartsPane({b.bridge_id: b.name_en for b in core.city.bridges})
+    tz = ZoneInfo(core.timezone)
+    charts = LiveChartsPane(
+        {b.bridge_id: b.name_en for b in core.city.bridges},
+        monitoring=core.bridge_safety.monitor.monitoring if core.bridge_safety else None,
+        clock=core.clock,
+        tz=tz,
+        platform_of=case_platforms(core.incidents),
+    )
     quarantine = QuarantinePane()
     kpi = KpiPane(core.database, core.clock, core.timezone)
     window.add_pane(map_pane)
@@ -95,10 +108,11 @@ def build_console(
     window.add_pane(quarantine)
     window.add_pane(charts)
     window.add_pane(kpi)
+    bridges = _bridges_pane(window, core, charts, tz)
     trajectory_pane: TrajectoryPane | None = None
     if core.history is not None:
         trajectory_pane = TrajectoryPane(
-            core.history, core.search_index(), core.clock, map_pane, ZoneInfo(core.timezone)
+            core.history, core.search_index(), core.clock, map_pane, tz
         )
         window.add_pane(trajectory_pane)
 
@@ -110,7 +124,7 @@ def build_console(
         core.recommend,
         core.city.geometry,
         city_centre=core.city.center,
-        tz=ZoneInfo(core.timezone),
+        tz=tz,
     )
     detail = workflow.detail
     docks = window.docks
@@ -119,7 +133,7 @@ def build_console(
     window.splitDockWidget(docks[queue.PANE_ID], docks[detail.PANE_ID], Qt.Orientation.Horizontal)
     window.splitDockWidget(docks[queue.PANE_ID], docks[charts.PANE_ID], Qt.Orientation.Vertical)
     window.tabify([queue.PANE_ID, quarantine.PANE_ID])
-    tabbed = [charts.PANE_ID, kpi.PANE_ID]
+    tabbed = [charts.PANE_ID, bridges.PANE_ID, kpi.PANE_ID]
     if trajectory_pane is not None:
         tabbed.append(trajectory_pane.PANE_ID)
     window.tabify(tabbed)
@@ -135,6 +149,7 @@ def build_console(
     )
     window.setStatusBar(status)
     install_alarm_flood_tools(window, core, queue, operator)
+    install_alarm_charts(window, workflow.detail.case, charts, window.show_pane)
     install_map_tools(
         MapParts(window, core, map_pane, queue, workflow, vehicles, trajectory_pane),
         profile,
@@ -152,6 +167,34 @@ def build_console(
         QTimer.singleShot(0, lambda: _default_dock_sizes(window))
     frame_tick.start()
     return window, workflow
+
+
+def _bridges_pane(
+    window: MainWindow, core: ConsoleCore, charts: LiveChartsPane, tz: ZoneInfo
+) -> BridgesPane:
+    """The Bridges pane; its Cameras button opens the bridge's cameras, Charts its sensors."""
+
+    def open_cameras(bridge_id: str) -> None:
+        cameras = core.sites.cameras_watching(bridge_id)
+        if not cameras:
+            window.statusBar().showMessage(f"No camera watches bridge {bridge_id}", 6000)
+        for camera in cameras:
+            open_camera(camera, window, core.clock.now, tz, core.name_of, core.sites.watched_name)
+
+    def open_charts(bridge_id: str, sensors: Sequence[str]) -> None:
+        charts.open_sensors(bridge_id, sensors)
+        window.show_pane(charts.PANE_ID)
+
+    monitoring = (
+        core.bridge_safety.monitor.monitoring
+        if core.bridge_safety is not None
+        else BridgeMonitoring({})
+    )
+    pane = BridgesPane(
+        monitoring, core.city.bridges, tz, open_cameras=open_cameras, open_charts=open_charts
+    )
+    window.add_pane(pane)
+    return pane
 
 
 FIND_ZOOM = {Level.CITY: 10, Level.COUNTY: 12, Level.STREET: 14, Level.COMMUNITY: 15}

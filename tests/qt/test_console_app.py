@@ -50,6 +50,7 @@ def test_window_runs_the_simulation_end_to_end(
         "kpi",
         "case_detail",
         "trajectory",
+        "bridges",
     }
     core.start()
     map_pane = window.panes["map"]

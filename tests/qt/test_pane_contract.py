@@ -17,7 +17,13 @@ from pytestqt.qtbot import QtBot
 
 from console.core.bus import EventBus
 from console.core.clock import ManualClock
-from console.core.events import BridgeReading, VehicleBatch
+from console.core.events import (
+    BridgeChannels,
+    BridgeReading,
+    BridgeWarning,
+    VehicleBatch,
+    VesselPosition,
+)
 from console.core.history import HistoryStore
 from console.core.incidents import IncidentService
 from console.core.search import SearchIndex
@@ -77,6 +83,10 @@ def _odd_events(clock: ManualClock) -> list[object]:
             empty,
         ),
         BridgeReading(clock.now(), "unknown-bridge", 0, 0, math.nan, math.nan, 0),
+        BridgeChannels(clock.now(), "unknown-bridge", ("strain_s2_mid", "nope"), (math.nan, 1e30)),
+        BridgeChannels(clock.now(), "jiefang_road", ("strain_s2_mid",), (math.nan,)),
+        BridgeWarning(clock.now(), "unknown-bridge", "nope", 7, math.nan, math.nan, "?", ""),
+        VesselPosition(clock.now(), "413", "", math.nan, math.nan, 0.0, 0.0, "unknown-bridge"),
     ]
 
 

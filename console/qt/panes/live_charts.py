@@ -1,190 +1,225 @@
-"""Live charts pane: moving vehicles by class, bridge deck load, alarms per minute.
+"""Live charts pane: the chart workspace over 24 hours of every bridge channel and city figure.
 
-Data arrives on the bus and is kept in ring buffers (24 h at the sampling
-rate); the plots redraw on the frame tick only when something new arrived and
-the pane is visible. The x axis is the time of the events (simulated time when
-the simulation runs), shared by the three plots.
+The pane records every channel from the bus into a
+:class:`~console.core.channels.ChannelHistory` (whether shown or not) and shows
+a :class:`~console.qt.charts.workspace.ChartWorkspace`: charts stacked and
+linked on one time axis (in the city's time zone), live or paused, with
+threshold lines and alarm moments. Charts redraw on the frame tick only
+(:meth:`LiveChartsPane.refresh`), never per event.
+
+Other panes open charts with :meth:`LiveChartsPane.open_channels` (the bridge
+pane for a sensor, the case pane around the moment of an alarm).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC
 from typing import Any
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from console.core.bus import Delivery, EventBus, Subscription
-from console.core.events import ALARM_TOPICS, BridgeReading, Event, VehicleBatch, VehicleClass
-from console.core.series import MinuteCounter, TimeSeries
+from console.core.bridges.config import BridgeMonitoring, SensorKind
+from console.core.bus import EventBus, Subscription
+from console.core.channels import (
+    ALARMS_CHANNEL,
+    ChannelHistory,
+    ChannelRecorder,
+    bridge_channel_id,
+    cases_channel_id,
+    moving_channel_id,
+)
+from console.core.channels.city import PlatformOf
+from console.core.clock import Clock
+from console.core.events import Platform, VehicleClass
+from console.core.timezones import TimeZoneSpec, resolve_timezone
+from console.qt.charts.chart import ChartPanel
+from console.qt.charts.picker import ChannelPicker
+from console.qt.charts.workspace import WINDOWS, ChartWorkspace
 from console.qt.panes.base import Pane
-from console.qt.theme import CHART_BACKGROUND, CHART_FOREGROUND, VEHICLE_COLOURS
 
-VEHICLE_SAMPLE_S = 5.0
-SAMPLES_PER_DAY = int(24 * 3600 / VEHICLE_SAMPLE_S)
-BRIDGE_COLOURS = ("#38bdf8", "#a78bfa", "#34d399", "#f472b6")
-MOVING_KMH = 3.0
-ALARM_AXIS_MIN_TOP = 4.0
+AROUND_S = 600.0
+"""``open_channels(around=...)`` shows this much before and after the moment."""
+TOOLBAR_STYLE = """
+QToolButton { padding: 2px 8px; border: 1px solid #30363d; border-radius: 3px; }
+QToolButton:checked { background: #1f6feb; border-color: #2f81f7; color: #ffffff; }
+QToolButton:disabled { color: #57606a; }
+"""
 
 
 class LiveChartsPane(Pane):
-    """Three stacked live plots with a shared time axis."""
+    """The chart workspace with its toolbar: add a chart, live window, pause, back to live."""
 
     PANE_ID = "live_charts"
     TITLE = "Live charts"
     DEFAULT_AREA = Qt.DockWidgetArea.BottomDockWidgetArea
 
-    def __init__(self, bridge_names: dict[str, str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        bridge_names: Mapping[str, str],
+        *,
+        monitoring: BridgeMonitoring | None = None,
+        clock: Clock | None = None,
+        tz: TimeZoneSpec = UTC,
+        platform_of: PlatformOf | None = None,
+        history: ChannelHistory | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self._bridge_names = bridge_names
-        self._moving_by_batch: dict[str, np.ndarray] = {}
-        self._vehicle_series = {cls: TimeSeries(SAMPLES_PER_DAY) for cls in VehicleClass}
-        self._last_vehicle_sample: float | None = None
-        self._latest_vehicle_ts = 0.0
-        self._bridge_series: dict[str, TimeSeries] = {}
-        self._alarms = MinuteCounter()
-        self._dirty = False
-        self._build()
+        self._clock = clock
+        self._monitoring = monitoring
+        self.history = history if history is not None else ChannelHistory()
+        self.recorder = ChannelRecorder(self.history, monitoring, bridge_names, platform_of)
+        self.workspace = ChartWorkspace(self.history, resolve_timezone(tz), self.now)
+        self.workspace.sig_mode_changed.connect(lambda _live: self._show_mode())
+        self.workspace.sig_window_changed.connect(lambda _seconds: self._check_window())
+        self._build_toolbar()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self._toolbar)
+        layout.addWidget(self.workspace, 1)
+        self.add_default_charts()
+        self._show_mode()
 
     # ---- Public API
 
+    def open_channels(
+        self, channel_ids: Sequence[str], around: float | None = None
+    ) -> list[ChartPanel]:
+        """Chart these channels (one chart per unit, linked); with ``around``, pause and
+        show ten minutes either side of that moment."""
+        by_unit: dict[str, list[str]] = {}
+        for channel_id in dict.fromkeys(channel_ids):
+            info = self.history.info(channel_id)
+            by_unit.setdefault(info.unit if info is not None else "", []).append(channel_id)
+        charts = [self.workspace.add_chart(ids) for ids in by_unit.values()]
+        if around is not None:
+            self.workspace.show_range(around - AROUND_S, around + AROUND_S)
+        if charts:
+            self.workspace.scroll.ensureWidgetVisible(charts[0])
+        return charts
+
+    def open_sensors(
+        self, bridge_id: str, sensor_ids: Sequence[str], around: float | None = None
+    ) -> list[ChartPanel]:
+        """:meth:`open_channels` for sensors of one bridge (as the bridge pane names them)."""
+        return self.open_channels([bridge_channel_id(bridge_id, s) for s in sensor_ids], around)
+
+    def open_picker(self) -> ChannelPicker:
+        """The channel tree; what is ticked when it is accepted becomes new charts."""
+        picker = ChannelPicker(self.history.channels(), self)
+        picker.accepted.connect(lambda: self.open_channels(picker.checked_channels()))
+        picker.open()
+        return picker
+
+    def add_default_charts(self) -> None:
+        """Something useful at a glance: one bridge's deck traffic both ways and strain,
+        vehicles moving by class, cases opened per hour by platform with alarms per hour."""
+        if self._monitoring is not None and self._monitoring.bridges:
+            bridge = next(iter(self._monitoring.bridges.values()))
+            for kind in (SensorKind.VEHICLE_COUNTER, SensorKind.STRAIN):
+                ids = [
+                    bridge_channel_id(bridge.bridge_id, s.sensor_id) for s in bridge.of_kind(kind)
+                ]
+                if ids:
+                    self.workspace.add_chart(ids)
+        self.workspace.add_chart([moving_channel_id(c) for c in VehicleClass])
+        self.workspace.add_chart([*(cases_channel_id(p) for p in Platform), ALARMS_CHANNEL])
+
+    def now(self) -> float:
+        """The console's time (the clock's), or the newest sample's without a clock."""
+        if self._clock is not None:
+            return self._clock.now()
+        return self.history.last_time() or 0.0
+
+    @property
+    def charts(self) -> list[ChartPanel]:
+        """The charts, top to bottom."""
+        return list(self.workspace.charts)
+
+    # ---- Pane
+
     def subscribe(self, bus: EventBus) -> list[Subscription]:
-        """Vehicle batches and bridge readings (latest), alarms (every one)."""
-        return [
-            bus.subscribe(VehicleBatch, self._on_vehicles, Delivery.LATEST, name="charts.vehicles"),
-            bus.subscribe(BridgeReading, self._on_bridges, Delivery.BATCH, name="charts.bridges"),
-        ] + [
-            bus.subscribe(topic, self._on_alarms, Delivery.BATCH, name="charts.alarms")
-            for topic in ALARM_TOPICS
-        ]
+        """Bridge channels and warnings, fleet batches, cases, calls and alarms."""
+        return self.recorder.subscribe(bus)
 
     def refresh(self) -> None:
-        """Redraw the curves if new data arrived."""
-        if not self._dirty:
-            return
-        self._dirty = False
-        for cls, curve in self._vehicle_curves.items():
-            curve.setData(*self._vehicle_series[cls].arrays())
-        for bridge_id, series in self._bridge_series.items():
-            self._bridge_curve(bridge_id).setData(*series.arrays())
-        minutes, counts = self._alarms.arrays()
-        if minutes.size:
-            self._alarm_curve.setData(
-                np.append(minutes, minutes[-1] + 60.0), counts, stepMode="center"
-            )
-            # whole alarms on a scale that never goes below zero, even on a quiet night
-            top = max(ALARM_AXIS_MIN_TOP, float(counts.max()) * 1.25)
-            self.alarm_plot.setYRange(0.0, top, padding=0.0)
-
-    def vehicle_series(self, vehicle_class: VehicleClass) -> TimeSeries:
-        """Moving vehicles of one class over time."""
-        return self._vehicle_series[vehicle_class]
-
-    def bridge_series(self, bridge_id: str) -> TimeSeries | None:
-        """Deck load of one bridge over time."""
-        return self._bridge_series.get(bridge_id)
-
-    def alarm_counts(self) -> tuple[np.ndarray, np.ndarray]:
-        """Alarms per closed minute."""
-        return self._alarms.arrays()
+        """Let the city figures move on to now, then draw what moved on (frame tick)."""
+        if self._clock is not None:
+            self.recorder.advance(self._clock.now())
+        self.workspace.refresh()
 
     def save_state(self) -> dict[str, Any]:
-        """Which plots are shown."""
-        return {"visible": [plot.isVisible() for plot in self._plots]}
+        """The charts and the live window."""
+        return self.workspace.save_state()
 
     def restore_state(self, state: dict[str, Any]) -> None:
-        """Apply a state saved by :meth:`save_state`."""
-        visible = state.get("visible")
-        if isinstance(visible, list) and len(visible) == len(self._plots):
-            for plot, shown in zip(self._plots, visible, strict=True):
-                plot.setVisible(bool(shown))
+        """Rebuild the saved charts (the default ones stay if the state holds none)."""
+        self.workspace.restore_state(state)
 
-    # ---- Subscribers
+    # ---- Toolbar
 
-    def _on_vehicles(self, events: Sequence[Event]) -> None:
-        for event in events:
-            assert isinstance(event, VehicleBatch)
-            moving = event.classes[event.speed_kmh > MOVING_KMH]
-            self._moving_by_batch[event.batch_id] = np.bincount(moving, minlength=len(VehicleClass))
-            self._latest_vehicle_ts = max(self._latest_vehicle_ts, event.ts)
-        last = self._last_vehicle_sample
-        if last is None or self._latest_vehicle_ts - last >= VEHICLE_SAMPLE_S:
-            totals = np.sum(list(self._moving_by_batch.values()), axis=0)
-            for cls in VehicleClass:
-                self._vehicle_series[cls].append(self._latest_vehicle_ts, float(totals[cls]))
-            self._last_vehicle_sample = self._latest_vehicle_ts
-            self._alarms.advance(self._latest_vehicle_ts)
-            self._dirty = True
+    def _build_toolbar(self) -> None:
+        self._toolbar = QHBoxLayout()
+        self._toolbar.setContentsMargins(4, 2, 4, 0)
+        self.add_button = self._button("Add chart…", "Pick channels: bridges › sensors, city")
+        self.add_button.clicked.connect(self.open_picker)
+        self._toolbar.addWidget(self.add_button)
+        self._toolbar.addSpacing(12)
+        self.window_buttons: dict[float, QToolButton] = {}
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        for text, seconds in WINDOWS.items():
+            button = self._button(text, f"Show the last {text}")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _=False, s=seconds: self.workspace.set_window(s))
+            group.addButton(button)
+            self.window_buttons[seconds] = button
+        self._toolbar.addSpacing(12)
+        self.pause_button = self._button("Pause", "Stop following now (data keeps arriving)")
+        self.pause_button.setCheckable(True)
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.live_button = self._button("Back to live", "Follow now again in every chart")
+        self.live_button.clicked.connect(self.workspace.go_live)
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("chart_mode")
+        self._toolbar.addStretch(1)
+        self._toolbar.addWidget(self.mode_label)
+        self.setStyleSheet(TOOLBAR_STYLE)
+        self._check_window()
 
-    def _on_bridges(self, events: Sequence[Event]) -> None:
-        for event in events:
-            assert isinstance(event, BridgeReading)
-            series = self._bridge_series.get(event.bridge_id)
-            if series is None:
-                series = self._bridge_series[event.bridge_id] = TimeSeries(24 * 360)
-            series.append(event.ts, event.deck_load_t)
-        self._dirty = True
+    def _button(self, text: str, tip: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self._toolbar.addWidget(button)
+        return button
 
-    def _on_alarms(self, events: Sequence[Event]) -> None:
-        for event in events:
-            self._alarms.add(event.ts)
-        self._dirty = True
+    def _check_window(self) -> None:
+        button = self.window_buttons.get(self.workspace.window_s)
+        if button is not None:
+            button.setChecked(True)
 
-    # ---- Building
+    def _on_pause_clicked(self, checked: bool) -> None:
+        if checked:
+            self.workspace.pause()
+        else:
+            self.workspace.go_live()
 
-    def _build(self) -> None:
-        pg.setConfigOptions(
-            antialias=True, background=CHART_BACKGROUND, foreground=CHART_FOREGROUND
-        )
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.ci.setSpacing(4)
-        self.vehicle_plot = self._add_plot(0, "Moving vehicles", "vehicles")
-        self.bridge_plot = self._add_plot(1, "Bridge deck load", "t")
-        self.alarm_plot = self._add_plot(2, "Alarms per minute", "alarms")
-        self.alarm_plot.enableAutoRange(y=False)
-        self.alarm_plot.setYRange(0.0, ALARM_AXIS_MIN_TOP, padding=0.0)
-        self.bridge_plot.setLimits(yMin=0.0)
-        self.bridge_plot.setXLink(self.vehicle_plot)
-        self.alarm_plot.setXLink(self.vehicle_plot)
-        self._plots = (self.vehicle_plot, self.bridge_plot, self.alarm_plot)
-
-        self._vehicle_curves = {}
-        for cls in VehicleClass:
-            colour = VEHICLE_COLOURS[cls]
-            self._vehicle_curves[cls] = self.vehicle_plot.plot(
-                pen=pg.mkPen(colour, width=1.6), name=cls.name.replace("_", " ").title()
-            )
-        self.vehicle_plot.setLogMode(y=True)
-        self._bridge_curves: dict[str, pg.PlotDataItem] = {}
-        self._alarm_curve = self.alarm_plot.plot(
-            pen=pg.mkPen("#ff6b6b", width=1.4), fillLevel=0, brush=(255, 107, 107, 70)
-        )
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.graphics)
-
-    def _add_plot(self, row: int, title: str, unit: str) -> pg.PlotItem:
-        axis = pg.DateAxisItem(orientation="bottom")
-        plot = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": axis})
-        plot.setTitle(title, size="9pt", color=CHART_FOREGROUND)
-        plot.setLabel("left", unit)
-        plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.addLegend(offset=(-4, 4), labelTextSize="8pt", colCount=4)
-        plot.setMouseEnabled(x=True, y=False)
-        plot.enableAutoRange(y=True)
-        plot.getAxis("left").setWidth(48)
-        return plot
-
-    def _bridge_curve(self, bridge_id: str) -> pg.PlotDataItem:
-        curve = self._bridge_curves.get(bridge_id)
-        if curve is None:
-            colour = BRIDGE_COLOURS[len(self._bridge_curves) % len(BRIDGE_COLOURS)]
-            curve = self.bridge_plot.plot(
-                pen=pg.mkPen(colour, width=1.4), name=self._bridge_names.get(bridge_id, bridge_id)
-            )
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            self._bridge_curves[bridge_id] = curve
-        return curve
+    def _show_mode(self) -> None:
+        live = self.workspace.live
+        self.pause_button.setChecked(not live)
+        self.live_button.setEnabled(not live)
+        self.mode_label.setText("● Live" if live else "Paused: wheel or drag to look back")
+        colour = "#34d399" if live else "#fbbf24"
+        self.mode_label.setStyleSheet(f"color: {colour};")

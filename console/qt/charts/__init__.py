@@ -1,0 +1,1 @@
+"""The chart workspace: stacked, linked live charts of channel history."""

@@ -1,0 +1,172 @@
+"""Plot items of the charts, shaped for a view that moves on every frame.
+
+pyqtgraph's general items do work on every change of the view that a live
+chart cannot afford 25 times a second on a slow machine (most of a frame's cost
+is Python calls into Qt, not painting): a curve scans its data for its bounds
+and rebuilds its extent, an infinite line recomputes its extent, an axis records
+its picture again even when its range did not change. These items avoid that:
+
+- :class:`Traces`: every curve of a chart in one item, polylines made straight
+  from the arrays; its extent never changes (the painter clips), so a moving
+  view asks nothing of it but a paint;
+- :class:`Rules`: the grid and the warning thresholds, drawn across the exposed
+  part of the view in the paint;
+- :class:`ValueAxis`: the value axis, redrawn only when its range really changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtGui import QPainter, QPen, QPolygonF
+
+from console.core.events import VehicleClass, WarningLevel
+from console.qt.theme import VEHICLE_COLOURS
+
+LEVEL_COLOURS = {
+    WarningLevel.MILD: "#fbbf24",
+    WarningLevel.SERIOUS: "#f97316",
+    WarningLevel.SEVERE: "#ef4444",
+}
+"""Warning levels: mild amber, serious orange, severe red."""
+GRID_COLOUR = "#222931"
+CURVE_COLOURS = ("#38bdf8", "#f472b6", "#34d399", "#a78bfa", "#e2e8f0", "#22d3ee", "#fb7185")
+
+
+def curve_colour(channel_id: str, index: int) -> str:
+    """Vehicle classes keep their map colours; other channels take the palette in turn."""
+    for cls in VehicleClass:
+        if channel_id == f"city:moving:{cls.name.lower()}":
+            return VEHICLE_COLOURS[cls]
+    return CURVE_COLOURS[index % len(CURVE_COLOURS)]
+
+
+def nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 5 × a power of ten that is at least ``raw``."""
+    if raw <= 0 or not math.isfinite(raw):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power >= raw * (1 - 1e-9))
+
+
+EVERYWHERE = QRectF(-1e15, -1e15, 2e15, 2e15)
+"""The extent of items drawn wherever the view is: never recomputed, clipped by the painter."""
+
+
+def polylines(x: np.ndarray, y: np.ndarray) -> list[QPolygonF]:
+    """The finite runs of ``(x, y)`` as polygons (a NaN value is a gap in the line)."""
+    finite = np.isfinite(y)
+    if finite.all():
+        runs = [(0, x.size)] if x.size else []
+    else:
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], finite, [False]]).astype(np.int8)))
+        runs = list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
+    out = []
+    for start, stop in runs:
+        polygon = pg.functions.create_qpolygonf(stop - start)
+        points = pg.functions.ndarray_from_qpolygonf(polygon)
+        points[:, 0], points[:, 1] = x[start:stop], y[start:stop]
+        out.append(polygon)
+    return out
+
+
+class Traces(pg.GraphicsObject):
+    """The curves of one chart: a pen and the latest ``(x, y)`` for each channel."""
+
+    def __init__(self, pens: dict[str, QPen]) -> None:
+        super().__init__()
+        self.pens = pens
+        self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._lines: dict[str, list[QPolygonF]] = {}
+
+    def data(self, channel_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """What is drawn for a channel (empty arrays before any data)."""
+        empty = np.zeros(0, np.float64)
+        return self._data.get(channel_id, (empty, empty))
+
+    def set_data(self, channel_id: str, x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+        """Draw ``(x, y)`` for a channel from the next paint (nothing to do if it is what
+        is drawn already); returns the finite value range, if any."""
+        old = self._data.get(channel_id)
+        if old is None or not (
+            np.array_equal(x, old[0]) and np.array_equal(y, old[1], equal_nan=True)
+        ):
+            self._data[channel_id] = (x, y)
+            self._lines[channel_id] = polylines(x, y)
+            self.update()
+        finite = y[np.isfinite(y)]
+        return (float(finite.min()), float(finite.max())) if finite.size else None
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
+        """Everywhere: the extent never has to be worked out again."""
+        return EVERYWHERE
+
+    def paint(self, p: QPainter, *args: Any) -> None:
+        """Every channel's polylines with its pen."""
+        for channel_id, lines in self._lines.items():
+            p.setPen(self.pens[channel_id])
+            for line in lines:
+                p.drawPolyline(line)
+
+
+class Rules(pg.GraphicsObject):
+    """Straight lines across the view: the grid (rows and columns) and, per warning
+    level, the rows where that level starts (dashed)."""
+
+    def __init__(self, grid_pen: QPen) -> None:
+        super().__init__()
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+        self.grid_pen = grid_pen
+        self.grid_rows: list[float] = []
+        self.grid_columns: list[float] = []
+        self.levels: dict[WarningLevel, list[float]] = {}
+        self.level_pens = {
+            level: pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine)
+            for level, colour in LEVEL_COLOURS.items()
+        }
+
+    def set_grid(self, rows: Sequence[float], columns: Sequence[float]) -> None:
+        """The grid lines from now on."""
+        rows, columns = [float(v) for v in rows], [float(v) for v in columns]
+        if rows != self.grid_rows or columns != self.grid_columns:
+            self.grid_rows, self.grid_columns = rows, columns
+            self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
+        """Everywhere: the lines cross whatever the view shows."""
+        return EVERYWHERE
+
+    def paint(self, p: QPainter, option: Any, *args: Any) -> None:
+        """The grid, then the thresholds over it, across the part of the view exposed."""
+        rect = option.exposedRect
+        left, right, top, bottom = rect.left(), rect.right(), rect.top(), rect.bottom()
+        low, high = min(top, bottom), max(top, bottom)
+        p.setPen(self.grid_pen)
+        lines = [QLineF(left, y, right, y) for y in self.grid_rows if low <= y <= high]
+        lines += [QLineF(x, top, x, bottom) for x in self.grid_columns if left <= x <= right]
+        if lines:
+            p.drawLines(lines)
+        for level, values in self.levels.items():
+            shown = [QLineF(left, y, right, y) for y in values if low <= y <= high]
+            if shown:
+                p.setPen(self.level_pens[level])
+                p.drawLines(shown)
+
+
+class ValueAxis(pg.AxisItem):
+    """The value axis: pyqtgraph redraws an axis on every change of its view, even a
+    change of the other axis; this one only when its own range changed."""
+
+    def __init__(self, orientation: str = "left", **kwargs: Any) -> None:
+        super().__init__(orientation=orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    def setRange(self, mn: float, mx: float) -> None:  # noqa: N802 (pyqtgraph name)
+        """Take the view's range; nothing to redraw if it is the one shown."""
+        if [mn, mx] != list(getattr(self, "range", ())):
+            super().setRange(mn, mx)
