@@ -18,4 +18,5 @@ shoot console 40 --start 2026-11-21T07:40 --speed 60
 shoot night 25 --start 2026-11-21T02:10 --speed 10
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_dispatch.py" "$ROOT/screenshots/dispatch.png"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_map.py" "$ROOT/screenshots"
+"$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_bridges.py" "$ROOT/screenshots"
 echo "screenshots written to $ROOT/screenshots"
