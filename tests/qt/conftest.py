@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from console.core.bus import EventBus
 from console.core.clock import ManualClock
 from console.core.incidents import IncidentIntake, IncidentService, load_incident_rules
 from console.core.paths import city_dir
+from console.core.runtime import ConsoleCore, CoreOptions, build_core
 from console.core.storage import Database, open_database
+from console.qt.case_wiring import CaseWorkflow
+from console.qt.console_app import build_console
+from console.qt.main_window import MainWindow
 from tests.support.cases import PATH, fixed_registry, locate, name_of
 
 __all__ = ["PATH"]
@@ -58,3 +63,34 @@ def _delete_widgets_before_exit(qapp: object) -> Iterator[None]:
     for widget in QApplication.topLevelWidgets():
         widget.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+CONSOLE_START = 1_795_000_000.0
+"""The simulated start of the whole-console fixtures."""
+
+
+@pytest.fixture
+def console_core(tmp_path: Path) -> Iterator[ConsoleCore]:
+    """The whole core on a SQLite file (simulation not started, no simulated colleagues)."""
+    options = CoreOptions(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        history_dir=tmp_path / "history",
+        start=CONSOLE_START,
+        colleague_share=0.0,
+    )
+    built = build_core(options)
+    yield built
+    built.stop()
+
+
+@pytest.fixture
+def console_window(
+    qtbot: QtBot, console_core: ConsoleCore, tmp_path: Path
+) -> Iterator[tuple[MainWindow, CaseWorkflow]]:
+    """The console's window and case workflow on :func:`console_core`, shown at 1400x900."""
+    window, workflow = build_console(console_core, "op-1", tmp_path / "profile")
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    yield window, workflow
+    window.close()

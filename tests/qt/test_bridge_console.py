@@ -3,17 +3,13 @@ Bridges pane shows the sensor's level, and Case › Charts at the alarm opens it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from console.core.events import BridgeChannels, WarningLevel
-from console.core.runtime import ConsoleCore, CoreOptions, build_core
+from console.core.runtime import ConsoleCore
 from console.qt.case_wiring import CaseWorkflow
-from console.qt.console_app import build_console
 from console.qt.main_window import MainWindow
 
 pytestmark = pytest.mark.qt
@@ -25,28 +21,13 @@ SENSOR = "strain_s2_mid"
 
 
 @pytest.fixture
-def core(tmp_path: Path) -> Iterator[ConsoleCore]:
-    options = CoreOptions(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}",
-        history_dir=tmp_path / "history",
-        start=START,
-        colleague_share=0.0,
-    )
-    built = build_core(options)
-    yield built
-    built.stop()
+def core(console_core: ConsoleCore) -> ConsoleCore:
+    return console_core
 
 
 @pytest.fixture
-def console(
-    qtbot: QtBot, core: ConsoleCore, tmp_path: Path
-) -> Iterator[tuple[MainWindow, CaseWorkflow]]:
-    window, workflow = build_console(core, "op-1", tmp_path / "profile")
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    yield window, workflow
-    window.close()
+def console(console_window: tuple[MainWindow, CaseWorkflow]) -> tuple[MainWindow, CaseWorkflow]:
+    return console_window
 
 
 def _samples(core: ConsoleCore, start: float, count: int, strain: float) -> None:

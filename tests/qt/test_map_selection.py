@@ -4,8 +4,6 @@ the selection shared with the queue both ways, boxes, cards and the right-click 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,11 +11,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from console.core.events import VehicleBatch, VehicleClass
-from console.core.runtime import ConsoleCore, CoreOptions, build_core
+from console.core.runtime import ConsoleCore
 from console.core.selection import ObjectKind
 from console.qt.camera_window import open_camera_windows
 from console.qt.case_wiring import CaseWorkflow
-from console.qt.console_app import build_console
 from console.qt.main_window import MainWindow
 from console.qt.map_actions import MapActions
 from console.qt.map_objects import MapObjects
@@ -34,31 +31,20 @@ TAXI_ID = 17
 
 
 @pytest.fixture
-def core(tmp_path: Path) -> Iterator[ConsoleCore]:
-    options = CoreOptions(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}",
-        history_dir=tmp_path / "history",
-        start=START,
-        colleague_share=0.0,
-    )
-    built = build_core(options)
-    yield built
-    built.stop()
+def core(console_core: ConsoleCore) -> ConsoleCore:
+    return console_core
 
 
 @pytest.fixture
 def console(
-    qtbot: QtBot, core: ConsoleCore, tmp_path: Path
-) -> Iterator[tuple[MainWindow, CaseWorkflow]]:
-    window, workflow = build_console(core, "op-1", tmp_path / "profile")
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
+    qtbot: QtBot, console_window: tuple[MainWindow, CaseWorkflow]
+) -> tuple[MainWindow, CaseWorkflow]:
+    """The console with its map page loaded and its web channel open."""
+    window, _workflow = console_window
     map_pane = window.panes["map"]
     qtbot.waitUntil(lambda: map_pane.page_ready, timeout=TIMEOUT_MS)
     _page(qtbot, window, "CityConsoleBridge.connected()", expect=True)
-    yield window, workflow
-    window.close()
+    return console_window
 
 
 def _page(qtbot: QtBot, window: MainWindow, script: str, expect: Any = None) -> Any:
