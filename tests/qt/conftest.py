@@ -17,7 +17,7 @@ from console.core.storage import Database, open_database
 from console.qt.case_wiring import CaseWorkflow
 from console.qt.console_app import build_console
 from console.qt.main_window import MainWindow
-from tests.support.cases import PATH, fixed_registry, locate, name_of
+from tests.support.cases import CONSOLE_START, PATH, fixed_registry, locate, name_of
 
 __all__ = ["PATH"]
 
@@ -63,10 +63,6 @@ def _delete_widgets_before_exit(qapp: object) -> Iterator[None]:
     for widget in QApplication.topLevelWidgets():
         widget.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-CONSOLE_START = 1_795_000_000.0
-"""The simulated start of the whole-console fixtures."""
 
 
 @pytest.fixture

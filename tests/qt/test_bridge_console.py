@@ -11,10 +11,11 @@ from console.core.events import BridgeChannels, WarningLevel
 from console.core.runtime import ConsoleCore
 from console.qt.case_wiring import CaseWorkflow
 from console.qt.main_window import MainWindow
+from tests.support.cases import CONSOLE_START
 
 pytestmark = pytest.mark.qt
 
-START = 1_795_000_000.0
+START = CONSOLE_START
 TIMEOUT_MS = 20_000
 BRIDGE = "chaoyang_road"
 SENSOR = "strain_s2_mid"

@@ -20,10 +20,11 @@ from console.qt.map_actions import MapActions
 from console.qt.map_objects import MapObjects
 from console.qt.map_selection import MapSelection
 from console.qt.selection import SelectionHub
+from tests.support.cases import CONSOLE_START
 
 pytestmark = pytest.mark.qt
 
-START = 1_795_000_000.0
+START = CONSOLE_START
 TIMEOUT_MS = 20_000
 CASE_AT = (117.3620, 32.9410)
 TAXI_AT = (117.3900, 32.9200)

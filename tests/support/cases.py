@@ -132,3 +132,7 @@ def held_by_unit(status: IncidentStatus, unit_id: str = UNIT, **fields: Any) -> 
         dispatch_count=1,
         **fields,
     )
+
+
+CONSOLE_START = 1_795_000_000.0
+"""The simulated start of the whole-console test fixtures."""
