@@ -241,7 +241,8 @@ def test_plates_are_unique_bengbu_plates(city: CitySimulation) -> None:
     assert all(p.startswith("皖C") and len(p) == 7 for p in plates)
     assert city.plate(42) == plate_for("皖C", 42)
     assert city.operator(0) in city.config.taxi_operators
-    assert city.operator(len(city.fleet) - 1) == ""
+    last = len(city.fleet) - 1  # a lorry
+    assert city.operator(last) in city.config.fleet_operators[city.vehicle_class(last)]
 
 
 # ---- IoT, detections, hotline (a small fleet: these do not depend on its size)

@@ -119,6 +119,8 @@ class SimulationConfig:
     """Speeding, overload and cross-line detections per simulated hour, on average."""
     plate_prefix: str = "皖C"
     taxi_operators: tuple[str, ...] = ("Taxi operator A",)
+    fleet_operators: Mapping[VehicleClass, tuple[str, ...]] = field(default_factory=dict)
+    """Companies running the buses and lorries, per class (taxis: ``taxi_operators``)."""
     utc_offset_s: float = 8 * 3600.0
     """Offset of local time from UTC, for the daily traffic cycle."""
     max_substep_s: float = 10.0

@@ -96,6 +96,10 @@ def simulation_config(
             hotline_calls_per_day=hotline_calls_per_day,
             plate_prefix=str(profile["plate_prefix"]),
             taxi_operators=tuple(str(name) for name in profile["taxi_operators"]),
+            fleet_operators={
+                VehicleClass[name.upper()]: tuple(str(n) for n in names)
+                for name, names in profile.get("fleet_operators", {}).items()
+            },
             utc_offset_s=float(profile["utc_offset_hours"]) * 3600.0,
             bridge_interval_s=rates["bridge_interval_s"],
             vessels_per_bridge_hour=rates["vessels_per_bridge_hour"],

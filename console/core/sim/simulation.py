@@ -121,10 +121,11 @@ class CitySimulation:
         return VehicleClass(int(self.fleet.classes[vehicle_id]))
 
     def operator(self, vehicle_id: int) -> str:
-        """The company operating a taxi; empty for other vehicles."""
-        if self.vehicle_class(vehicle_id) is not VehicleClass.TAXI:
-            return ""
-        return operator_for(self.config.taxi_operators, vehicle_id)
+        """The company operating a vehicle (empty if its class has none configured)."""
+        vehicle_class = self.vehicle_class(vehicle_id)
+        if vehicle_class is VehicleClass.TAXI:
+            return operator_for(self.config.taxi_operators, vehicle_id)
+        return operator_for(self.config.fleet_operators.get(vehicle_class, ()), vehicle_id)
 
     def _locate(self, vehicle_class: VehicleClass) -> tuple[str, float, float] | None:
         vid = self.fleet.pick(vehicle_class, moving=False)
