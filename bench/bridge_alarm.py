@@ -2,8 +2,8 @@
 
 Builds the real console (``console.qt.console_app.build_console``) on a temporary
 SQLite file holding a busy shift's open cases, with the built-in simulation
-running, with the bridge safety monitor and its case enricher on the core's bus
-(``install_bridge_monitoring``: the one ``build_core`` installed, else its own). Each trial
+running, with the bridge safety monitor and its case enricher that ``build_core``
+installs on the core's bus. Each trial
 posts a sample of the Jiefang Road bridge in which girder strain crosses its
 level-2 threshold (130 με), and measures until the queue's model holds the new
 case's row and the queue has painted it. Every step runs as in the app: the
@@ -28,7 +28,6 @@ import math
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,13 +42,13 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from console.core.bridges.monitor import BridgeSafety, install_bridge_monitoring  # noqa: E402
+from console.core.bridges.monitor import BridgeSafety  # noqa: E402
 from console.core.bus import Delivery  # noqa: E402
 from console.core.city.model import Level  # noqa: E402
 from console.core.events import BridgeAlarm, BridgeChannels, Event, IncidentChanged  # noqa: E402
-from console.core.runtime import ConsoleCore, CoreOptions, build_core  # noqa: E402
+from console.core.runtime import ConsoleCore, CoreOptions  # noqa: E402
 from console.qt.console_app import build_console  # noqa: E402
-from console.qt.theme import apply_theme  # noqa: E402
+from console.qt.scratch import pump, scratch_app, scratch_core  # noqa: E402
 
 OPERATOR = "bench-operator"
 BRIDGE = "jiefang_road"
@@ -59,14 +58,6 @@ EPISODE_GAP_S = 15.0
 """Simulated seconds between crossings: the rate window (10 s) and off-delay pass."""
 CROSSING_UE = 140.0
 """Above the level-2 start (130 με): a case by rule."""
-
-
-def pump(app: QApplication, seconds: float) -> None:
-    """Run the event loop for ``seconds``."""
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.002)
 
 
 class CaseWatch:
@@ -242,21 +233,17 @@ def main() -> int:
     parser.add_argument("--history", type=int, default=2000, help="open cases stored beforehand")
     args = parser.parse_args()
 
-    app = QApplication.instance() or QApplication(["bench"])
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    tmp = Path(tempfile.mkdtemp(prefix="bridge_alarm_"))
-    core = build_core(
+    app = scratch_app("bench")
+    core, tmp = scratch_core(
+        "bridge_alarm_",
         CoreOptions(
-            database_url=f"sqlite:///{tmp / 'bench.db'}",
-            history_dir=tmp / "history",
             speed=args.speed,
             seed=11,
             colleague_share=0.0,
-        )
+        ),
     )
-    wired: BridgeSafety | None = getattr(core, "bridge_safety", None)  # once build_core wires it
-    safety = wired or install_bridge_monitoring(core)
+    safety = core.bridge_safety
+    assert safety is not None
     rng = random.Random(5)
     grids = [d.code for d in core.city.at_level(Level.GRID)]
     for _ in range(args.history):  # a busy shift's open cases, already in the queue
@@ -309,8 +296,6 @@ def main() -> int:
     poll.timer.stop()
     for handle in cases.handles:
         handle.close()
-    if wired is None:
-        safety.close()
     flow.actions.detach()
     window.close()
     core.stop()

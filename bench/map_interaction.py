@@ -24,7 +24,6 @@ import argparse
 import json
 import math
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,13 +38,13 @@ prepare_qt_environment(headless=True)
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from console.core.runtime import CoreOptions, build_core  # noqa: E402
+from console.core.runtime import CoreOptions  # noqa: E402
 from console.core.selection import REACH, MapObject, PointSet  # noqa: E402
 from console.qt.console_app import build_console  # noqa: E402
 from console.qt.map_selection import MapSelection  # noqa: E402
 from console.qt.panes.map_pane import MapPane  # noqa: E402
+from console.qt.scratch import pump, scratch_app, scratch_core  # noqa: E402
 from console.qt.selection import SelectionHub  # noqa: E402
-from console.qt.theme import apply_theme  # noqa: E402
 
 BUDGET_MS = 50.0
 STEP_SCRIPT = """
@@ -100,14 +99,6 @@ window.__benchClick = function (lat, lon) {
 })();
 true;
 """
-
-
-def pump(app: QApplication, seconds: float) -> None:
-    """Run the event loop for ``seconds``."""
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.002)
 
 
 def run_js(app: QApplication, pane: MapPane, script: str, timeout_s: float = 60.0) -> Any:
@@ -218,17 +209,13 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds before measuring")
     args = parser.parse_args()
 
-    app = QApplication.instance() or QApplication(["bench"])
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    tmp = Path(tempfile.mkdtemp(prefix="map_interaction_"))
-    core = build_core(
+    app = scratch_app("bench")
+    core, tmp = scratch_core(
+        "map_interaction_",
         CoreOptions(
-            database_url=f"sqlite:///{tmp / 'bench.db'}",
-            history_dir=tmp / "history",
             speed=args.speed,
             seed=11,
-        )
+        ),
     )
     window, _flow = build_console(core, "bench-operator", tmp / "profile")
     window.resize(1600, 1000)

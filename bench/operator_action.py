@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,23 +38,15 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from console.core.city.model import Level  # noqa: E402
 from console.core.incidents.model import Incident, IncidentStatus  # noqa: E402
 from console.core.incidents.service import IncidentService  # noqa: E402
-from console.core.runtime import CoreOptions, build_core  # noqa: E402
+from console.core.runtime import CoreOptions  # noqa: E402
 from console.qt.case_actions import CaseForm  # noqa: E402
 from console.qt.case_wiring import CaseWorkflow  # noqa: E402
 from console.qt.console_app import build_console  # noqa: E402
 from console.qt.dispatch_dialog import DispatchDialog  # noqa: E402
 from console.qt.incident_table_model import COL_STATE, state_text  # noqa: E402
-from console.qt.theme import apply_theme  # noqa: E402
+from console.qt.scratch import pump, scratch_app, scratch_core  # noqa: E402
 
 OPERATOR = "bench-operator"
-
-
-def pump(app: QApplication, seconds: float) -> None:
-    """Run the event loop for ``seconds``."""
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.002)
 
 
 def shown(flow: CaseWorkflow, queue: object, case_id: int, status: IncidentStatus) -> bool:
@@ -214,18 +205,14 @@ def main() -> int:
     global NATURAL_PAINT
     NATURAL_PAINT = args.paint == "window"
 
-    app = QApplication.instance() or QApplication(["bench"])
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    tmp = Path(tempfile.mkdtemp(prefix="operator_action_"))
-    core = build_core(
+    app = scratch_app("bench")
+    core, tmp = scratch_core(
+        "operator_action_",
         CoreOptions(
-            database_url=f"sqlite:///{tmp / 'bench.db'}",
-            history_dir=tmp / "history",
             speed=args.speed,
             seed=7,
             colleague_share=0.0,  # the bench's cases are worked by the bench alone
-        )
+        ),
     )
     rng = random.Random(3)
     grids = [d.code for d in core.city.at_level(Level.GRID)]

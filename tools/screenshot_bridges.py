@@ -11,7 +11,6 @@ Charts button) into the folder given. Used by ``tools/make-screenshots.sh``.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,57 +18,44 @@ from console.qt.qt_env import prepare_qt_environment
 
 prepare_qt_environment(headless=True)
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from console.core.runtime import CoreOptions, build_core  # noqa: E402
+from console.core.runtime import CoreOptions  # noqa: E402
 from console.core.sim import Fault, FaultKind  # noqa: E402
 from console.qt.app import use_city_timezone  # noqa: E402
 from console.qt.console_app import build_console  # noqa: E402
-from console.qt.theme import apply_theme  # noqa: E402
+from console.qt.scratch import pump, scratch_app, scratch_core  # noqa: E402
 
 SPEED = 10.0
 
 
-def _pump(app: QApplication, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
 def main(folder: Path) -> int:
     use_city_timezone("bengbu")
-    app = QApplication.instance() or QApplication(["city-console"])
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    work = Path(tempfile.mkdtemp(prefix="bridge_shot_"))
+    app = scratch_app()
     start = time.mktime(time.strptime("2026-07-21 14:20", "%Y-%m-%d %H:%M"))
     options = CoreOptions(
-        database_url=f"sqlite:///{work / 'c.db'}",
         speed=SPEED,
         start=start,
-        history_dir=work / "h",
         colleague_share=0.0,
     )
-    core = build_core(options)
+    core, work = scratch_core("bridge_shot_", options)
     window, _workflow = build_console(core, "operator-1", work / "profile")
     window.resize(1680, 1000)
     window.show()
     core.start()
-    _pump(app, 30.0)  # five simulated minutes of readings
+    pump(app, 30.0)  # five simulated minutes of readings
     sim = core.city_simulation
     assert sim is not None
     now = core.clock.now()
     sim.bridges.inject(Fault(FaultKind.STRAIN_SURGE, "chaoyang_road", now + 20, 600.0))
     sim.bridges.inject(Fault(FaultKind.OFF_COURSE_VESSEL, "g104", now + 5, 900.0))
     sim.bridges.inject(Fault(FaultKind.OVERLOAD_TRUCK, "jiefang_road", now + 10, 60.0))
-    _pump(app, 25.0)
+    pump(app, 25.0)
     bridges = window.panes["bridges"]
     window.show_pane(bridges.PANE_ID)
     dock = window.docks[bridges.PANE_ID]
     dock.setFloating(True)
     dock.resize(1100, 1150)
-    _pump(app, 2.0)
+    pump(app, 2.0)
     saved = dock.grab().save(str(folder / "bridges.png"))
     dock.setFloating(False)
     charts = window.panes["live_charts"]
@@ -80,7 +66,7 @@ def main(folder: Path) -> int:
     chart_dock = window.docks[charts.PANE_ID]
     chart_dock.setFloating(True)
     chart_dock.resize(1300, 800)
-    _pump(app, 3.0)
+    pump(app, 3.0)
     saved = chart_dock.grab().save(str(folder / "charts.png")) and saved
     core.stop()
     window.close()

@@ -9,7 +9,6 @@ with its recommended units. Used by ``tools/make-screenshots.sh``.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,52 +16,39 @@ from console.qt.qt_env import prepare_qt_environment
 
 prepare_qt_environment(headless=True)
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from console.core.runtime import CoreOptions, build_core  # noqa: E402
+from console.core.runtime import CoreOptions  # noqa: E402
 from console.qt.app import use_city_timezone  # noqa: E402
 from console.qt.console_app import build_console  # noqa: E402
-from console.qt.theme import apply_theme  # noqa: E402
+from console.qt.scratch import pump, scratch_app, scratch_core  # noqa: E402
 
 SCENE = (117.3655, 32.9390)
 """A crossroads in central Bengbu (蚌山区)."""
 
 
-def _pump(app: QApplication, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
 def main(out: Path) -> int:
     use_city_timezone("bengbu")
-    app = QApplication.instance() or QApplication(["city-console"])
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    work = Path(tempfile.mkdtemp(prefix="dispatch_shot_"))
+    app = scratch_app()
     start = time.mktime(time.strptime("2026-11-21 10:20", "%Y-%m-%d %H:%M"))
     options = CoreOptions(
-        database_url=f"sqlite:///{work / 'c.db'}",
         speed=60,
         start=start,
-        history_dir=work / "history",
     )
-    core = build_core(options)
+    core, work = scratch_core("dispatch_shot_", options)
     window, workflow = build_console(core, "operator-1", work / "profile")
     window.resize(1680, 1000)
     window.show()
     core.start()
-    _pump(app, 20.0)  # units move, colleagues work cases
+    pump(app, 20.0)  # units move, colleagues work cases
     case = core.incidents.report("road_accident", *SCENE, "两车追尾，占用两条车道", "operator-1")
     core.incidents.accept(case.id, "operator-1")
     core.incidents.act(case.id, "open", "operator-1")
-    _pump(app, 1.0)
+    pump(app, 1.0)
     queue = window.panes["incident_queue"]
     queue.select_case(case.id)  # type: ignore[attr-defined]
-    _pump(app, 0.5)
+    pump(app, 0.5)
     workflow.actions.actions["dispatch"].trigger()  # what the D key does
-    _pump(app, 1.5)  # the dialog lays out and draws its map
+    pump(app, 1.5)  # the dialog lays out and draws its map
     dialog = workflow.actions.active_dialog
     saved = dialog is not None and dialog.grab().save(str(out))
     if dialog is not None:

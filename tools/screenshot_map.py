@@ -10,7 +10,6 @@ given. Used by ``tools/make-screenshots.sh``.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,30 +18,22 @@ from console.qt.qt_env import prepare_qt_environment
 prepare_qt_environment(headless=True)
 
 import numpy as np  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from console.core.events import VehicleClass  # noqa: E402
 from console.core.geofence.model import Circle, Geofence  # noqa: E402
-from console.core.runtime import CoreOptions, build_core  # noqa: E402
+from console.core.runtime import CoreOptions  # noqa: E402
 from console.qt.app import use_city_timezone  # noqa: E402
 from console.qt.console_app import build_console  # noqa: E402
 from console.qt.layer_wiring import LayerWiring  # noqa: E402
 from console.qt.map_selection import MapSelection  # noqa: E402
 from console.qt.panes.map_pane import MapPane  # noqa: E402
-from console.qt.theme import apply_theme  # noqa: E402
+from console.qt.scratch import pump, scratch_app, scratch_core  # noqa: E402
 from console.qt.zone_tools import ZoneTools  # noqa: E402
 
 CENTRE = (117.3800, 32.9330)
 """The old city centre of Bengbu."""
 STATION = (117.3900, 32.9420)
 """Near Bengbu railway station."""
-
-
-def _pump(app: QApplication, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
 
 
 def _taxi_near(pane: MapPane, lon: float, lat: float) -> tuple[float, float] | None:
@@ -58,26 +49,21 @@ def _taxi_near(pane: MapPane, lon: float, lat: float) -> tuple[float, float] | N
 
 def main(folder: Path) -> int:
     use_city_timezone("bengbu")
-    app = QApplication.instance() or QApplication(["city-console"])
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    work = Path(tempfile.mkdtemp(prefix="map_shot_"))
+    app = scratch_app()
     start = time.mktime(time.strptime("2026-11-21 08:40", "%Y-%m-%d %H:%M"))
-    options = CoreOptions(
-        database_url=f"sqlite:///{work / 'c.db'}", speed=30, start=start, history_dir=work / "h"
-    )
-    core = build_core(options)
+    options = CoreOptions(speed=30, start=start)
+    core, work = scratch_core("map_shot_", options)
     window, _workflow = build_console(core, "operator-1", work / "profile")
     window.resize(1680, 1000)
     window.show()
     core.start()
-    _pump(app, 1.0)  # the window's first layout is done
+    pump(app, 1.0)  # the window's first layout is done
     dock = window.docks["map"]
     dock.setFloating(True)  # the map alone, large, as on an operator's second screen
     dock.resize(1400, 900)
     pane = window.panes["map"]
     assert isinstance(pane, MapPane)
-    _pump(app, 25.0)
+    pump(app, 25.0)
     zones = window.findChild(ZoneTools)
     if zones is not None:
         zone = Geofence(
@@ -89,17 +75,17 @@ def main(folder: Path) -> int:
         )
         zones.save(zone)
     pane.center_on(*CENTRE, 14)
-    _pump(app, 2.0)
+    pump(app, 2.0)
     taxi = _taxi_near(pane, *CENTRE)
     selection = window.findChild(MapSelection)
     if taxi is not None and selection is not None:
         selection.click(taxi[1], taxi[0], 9.5, False)
-    _pump(app, 2.0)
+    pump(app, 2.0)
     saved = dock.grab().save(str(folder / "map.png"))
     layers = window.findChild(LayerWiring)
     if layers is not None:
         layers.panel.show()
-        _pump(app, 0.5)
+        pump(app, 0.5)
         saved = layers.panel.grab().save(str(folder / "layers.png")) and saved
         layers.panel.hide()
     core.stop()
