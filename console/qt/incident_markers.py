@@ -69,6 +69,9 @@ class IncidentMarkers(QObject):
         self._changed: set[int] = set()
         self._reread_all = True
         self._rows: list[IncidentRow] | None = None
+        self.version = 0
+        """Goes up each time the open cases were read again."""
+        self._sent_version = -1
         self._recheck_ticks = max(1, round(overdue_recheck_s * 1000 / refresh_ms))
         self._ticks = 0
         self._timer = QTimer(self)
@@ -96,6 +99,7 @@ class IncidentMarkers(QObject):
         if not self._map.page_ready:
             return False
         self._read_changes()
+        self._sent_version = self.version
         now = self._service.clock.now()
         warn = self._service.rules.warn_fraction
         rows = [incident_row(case, now, warn) for case in self._cases.values()]
@@ -109,11 +113,11 @@ class IncidentMarkers(QObject):
         """The rows last sent to the map."""
         return list(self._rows or [])
 
-    def focus(self, incident_id: int) -> None:
-        """Centre the map on an incident."""
-        incident = self._service.get(incident_id)
-        if incident is not None:
-            self._map.center_on(incident.lon, incident.lat)
+    def open_cases(self) -> tuple[int, list[Incident]]:
+        """The open cases as the markers know them (changes read first), with a version
+        that goes up whenever they were read again."""
+        self._read_changes()
+        return self.version, list(self._cases.values())
 
     # ---- Internals
 
@@ -121,10 +125,13 @@ class IncidentMarkers(QObject):
         self._ticks += 1
         due = self._ticks >= self._recheck_ticks
         pending = due or self._changed or self._reread_all or self._rows is None
+        pending = pending or self._sent_version != self.version
         if pending and (self.update_markers() or due):
             self._ticks = 0
 
     def _read_changes(self) -> None:
+        if not (self._reread_all or self._changed):
+            return
         if self._reread_all or len(self._changed) > REREAD_ALL_ABOVE:
             self._cases = {case.id: case for case in self._service.list_open()}
         else:
@@ -136,6 +143,7 @@ class IncidentMarkers(QObject):
                     self._cases[incident_id] = case
         self._reread_all = False
         self._changed.clear()
+        self.version += 1
 
     # ---- Subscribers
 

@@ -1,7 +1,7 @@
 """Every object the map can show, as point sets to pick from, kept cheap to ask for.
 
-Vehicles come from the map pane's own table (the positions it draws); open cases
-are re-read only after a case changed; units are read from the unit board's
+Vehicles come from the map pane's own table (the positions it draws), open cases
+from the case markers' copy (the cases the map draws); units are read from the unit board's
 position arrays; bridges, cameras, stations and IoT base stations do not move.
 Kinds whose layer is switched off are not offered for picking.
 """
@@ -15,9 +15,8 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject
 
-from console.core.bus import Delivery, EventBus, Subscription
 from console.core.city.model import Bridge
-from console.core.events import Event, IncidentChanged
+from console.core.incidents.model import Incident
 from console.core.incidents.service import IncidentService
 from console.core.selection import MapObject, ObjectKind, PointSet
 from console.core.sites.model import Camera, Station, StationKind
@@ -26,6 +25,8 @@ from console.qt.panes.map_pane import MapPane
 
 KindShown = Callable[[ObjectKind], bool]
 """Whether the map currently shows objects of a kind."""
+OpenCases = Callable[[], tuple[int, Sequence[Incident]]]
+"""The open cases the map draws, with a version that changes when they are read again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class MapObjects(QObject):
         self,
         map_pane: MapPane,
         incidents: IncidentService,
+        open_cases: OpenCases,
         board: UnitBoard,
         sites: FixedSites,
         parent: QObject | None = None,
@@ -70,29 +72,14 @@ class MapObjects(QObject):
         super().__init__(parent)
         self._map = map_pane
         self._incidents = incidents
+        self._open_cases = open_cases
         self._board = board
         self._fixed = sites.point_sets()
-        self._cases: PointSet | None = None
+        self._cases: tuple[int, PointSet] | None = None
         self._units: list[PointSet] | None = None
-        self._handles: list[Subscription] = []
         self.shown: KindShown = lambda _kind: True
 
     # ---- Public API
-
-    def attach(self, bus: EventBus) -> None:
-        """Re-read open cases after any case changed."""
-        self.detach()
-        self._handles = [
-            bus.subscribe(
-                IncidentChanged, self._on_cases, Delivery.BATCH, name="map.selection.cases"
-            )
-        ]
-
-    def detach(self) -> None:
-        """Stop following case changes."""
-        for handle in self._handles:
-            handle.close()
-        self._handles = []
 
     def point_sets(self) -> list[PointSet]:
         """Every shown kind's points (positions as of now)."""
@@ -123,10 +110,11 @@ class MapObjects(QObject):
     # ---- Internals
 
     def _case_points(self) -> PointSet:
-        if self._cases is None:
-            rows = [(str(c.id), c.lon, c.lat) for c in self._incidents.list_open()]
-            self._cases = PointSet.of(ObjectKind.INCIDENT, rows)
-        return self._cases
+        version, cases = self._open_cases()
+        if self._cases is None or self._cases[0] != version:
+            rows = [(str(c.id), c.lon, c.lat) for c in cases]
+            self._cases = (version, PointSet.of(ObjectKind.INCIDENT, rows))
+        return self._cases[1]
 
     def _unit_points(self) -> list[PointSet]:
         """One set per unit kind over the board's own live position arrays (no copies)."""
@@ -138,6 +126,3 @@ class MapObjects(QObject):
                     keys = [u.unit_id for u in table.units]
                     self._units.append(PointSet(ObjectKind.UNIT, keys, table.lon, table.lat))
         return self._units
-
-    def _on_cases(self, _events: Sequence[Event]) -> None:
-        self._cases = None

@@ -27,7 +27,7 @@ from console.qt.incident_markers import IncidentMarkers
 from console.qt.layer_wiring import LayerWiring, install_layer_panel
 from console.qt.main_window import MainWindow
 from console.qt.map_actions import MapActions, MapCommands
-from console.qt.map_objects import FixedSites, MapObjects
+from console.qt.map_objects import FixedSites, MapObjects, OpenCases
 from console.qt.map_selection import MapSelection
 from console.qt.panes.incident_queue import IncidentQueuePane
 from console.qt.panes.map_pane import MapPane
@@ -111,7 +111,7 @@ def install_map_tools(
             core.sites.watched_name,
         )
 
-    tools = _install_selection(parts, sites, show_camera)
+    tools = _install_selection(parts, sites, markers.open_cases, show_camera)
     tools.objects.shown = layers.shows  # hidden layers are not picked
     return MapTools(
         tools.hub,
@@ -143,7 +143,10 @@ class _Selection:
 
 
 def _install_selection(
-    parts: MapParts, sites: FixedSites, open_camera: Callable[[str], None]
+    parts: MapParts,
+    sites: FixedSites,
+    open_cases: OpenCases,
+    open_camera: Callable[[str], None],
 ) -> _Selection:
     """Selection by click, box and right-click on the map, shared with the queue."""
     window, core, map_pane = parts.window, parts.core, parts.map_pane
@@ -154,8 +157,7 @@ def _install_selection(
         parts.trajectory,
     )
     hub = SelectionHub(window)
-    objects = MapObjects(map_pane, core.incidents, core.board, sites, window)
-    objects.attach(core.bus)
+    objects = MapObjects(map_pane, core.incidents, open_cases, core.board, sites, window)
     cards = CardMaker(core, map_pane, sites)
     status = window.statusBar()
 
