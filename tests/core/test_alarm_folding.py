@@ -28,6 +28,7 @@ from console.core.events import (
 from console.core.incidents import SYSTEM_ACTOR, IncidentIntake, IncidentService, Verb, store
 from console.core.incidents.replay import replay
 from console.core.storage import Database
+from tests.support.cases import strain_alarm
 
 WINDOW_S = 30 * 60.0
 
@@ -49,20 +50,7 @@ def theft(
     )
 
 
-def strain(alarm_id: str, ts: float = 2000.0, source_key: str = "jiefang:S3") -> BridgeAlarm:
-    return BridgeAlarm(
-        ts=ts,
-        bridge_id="jiefang",
-        kind="strain",
-        value=182.0,
-        threshold=150.0,
-        lon=117.37,
-        lat=32.93,
-        alarm_id=alarm_id,
-        level=2,
-        channel="S3",
-        source_key=source_key,
-    )
+strain = strain_alarm
 
 
 @pytest.fixture

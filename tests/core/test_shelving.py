@@ -14,24 +14,13 @@ from console.core.clock import ManualClock
 from console.core.events import BridgeAlarm, TheftAlarm, TwoWheelerKind
 from console.core.incidents import IncidentIntake, IncidentService, Verb
 from console.core.storage import Database
+from tests.support.cases import strain_alarm
 
 KEY = "bridge:jiefang:S3"
 
 
 def strain(alarm_id: str, ts: float, source_key: str = "jiefang:S3") -> BridgeAlarm:
-    return BridgeAlarm(
-        ts=ts,
-        bridge_id="jiefang",
-        kind="strain",
-        value=171.5,
-        threshold=150.0,
-        lon=117.37,
-        lat=32.93,
-        alarm_id=alarm_id,
-        level=2,
-        channel="S3",
-        source_key=source_key,
-    )
+    return strain_alarm(alarm_id, ts, source_key, value=171.5)
 
 
 @pytest.fixture

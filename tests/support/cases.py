@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from console.core.city.model import JurisdictionPath, Level
-from console.core.events import Platform
+from console.core.events import BridgeAlarm, Platform
 from console.core.incidents.model import Incident, IncidentStatus
 from console.core.units.model import ResponseUnit, UnitKind, office_id
 from console.core.units.registry import UnitRegistry
@@ -136,3 +136,22 @@ def held_by_unit(status: IncidentStatus, unit_id: str = UNIT, **fields: Any) -> 
 
 CONSOLE_START = 1_795_000_000.0
 """The simulated start of the whole-console test fixtures."""
+
+
+def strain_alarm(
+    alarm_id: str, ts: float = 2000.0, source_key: str = "jiefang:S3", value: float = 182.0
+) -> BridgeAlarm:
+    """A level-2 strain alarm of gauge S3 on the Jiefang bridge (the folding/shelving tests')."""
+    return BridgeAlarm(
+        ts=ts,
+        bridge_id="jiefang",
+        kind="strain",
+        value=value,
+        threshold=150.0,
+        lon=117.37,
+        lat=32.93,
+        alarm_id=alarm_id,
+        level=2,
+        channel="S3",
+        source_key=source_key,
+    )
