@@ -238,7 +238,7 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     )
     core.sites = sites
     core.city_simulation = stepper
-    core.bridge_safety = install_bridge_monitoring(core)
+    core.bridge_safety = install_bridge_monitoring(core, config.bridge_monitoring)
     core.plate_of = stepper.plate
     core.operator_of = stepper.operator
     core.iot_stations = (stepper.iot.lon, stepper.iot.lat)

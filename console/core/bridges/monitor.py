@@ -359,10 +359,14 @@ class BridgeSafety:
         self.monitor.close()
 
 
-def install_bridge_monitoring(core: ConsoleCore) -> BridgeSafety:
-    """Load the city's bridge monitoring and attach the monitor and enricher to its bus."""
+def install_bridge_monitoring(
+    core: ConsoleCore, monitoring: BridgeMonitoring | None = None
+) -> BridgeSafety:
+    """Attach the monitor and enricher to the core's bus, for ``monitoring`` (default: the
+    city's ``bridge_monitoring.json``, loaded here)."""
     city = core.city
-    monitoring = load_bridge_monitoring(city.directory, [b.bridge_id for b in city.bridges])
+    if monitoring is None:
+        monitoring = load_bridge_monitoring(city.directory, [b.bridge_id for b in city.bridges])
     weigh = [station.station_id for station in core.sites.weigh_stations]
     monitor = BridgeSafetyMonitor(core.bus, monitoring, weigh)
     monitor.attach()
