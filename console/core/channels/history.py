@@ -149,21 +149,22 @@ class ChannelHistory:
             return np.zeros(0, np.float64), np.zeros(0, np.float32)
         return self._groups[where[0]].window(where[1], t0, t1, max_points)
 
-    def windows(
+    def window_groups(
         self, channel_ids: Sequence[str], t0: float, t1: float, max_points: int = 2000
-    ) -> dict[str, tuple[FloatArray, ValueArray]]:
-        """:meth:`window` of several channels, worked out group by group in one pass each."""
+    ) -> list[tuple[tuple[str, ...], FloatArray, ValueArray]]:
+        """:meth:`window` of several channels, group by group in one pass each: for every
+        group, its channels among ``channel_ids``, their shared times and their values
+        (one row per channel). Unknown channels are left out."""
         by_group: dict[str, list[str]] = {}
         for channel_id in channel_ids:
             where = self._where.get(channel_id)
             if where is not None:
                 by_group.setdefault(where[0], []).append(channel_id)
-        out = {c: (np.zeros(0, np.float64), np.zeros(0, np.float32)) for c in channel_ids}
+        out = []
         for group_id, members in by_group.items():
             columns = [self._where[c][1] for c in members]
             x, ys = self._groups[group_id].window_columns(columns, t0, t1, max_points)
-            for channel_id, y in zip(members, ys, strict=True):
-                out[channel_id] = (x, y)
+            out.append((tuple(members), x, ys))
         return out
 
     def samples(self, channel_id: str) -> tuple[FloatArray, ValueArray]:

@@ -40,6 +40,7 @@ class ZonedDateAxis(pg.AxisItem):
         self.enableAutoSIPrefix(False)
         self._label_key: tuple[float, float, int] | None = None
         self._label_texts: list[str] = []
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
     def _offset(self, ts: float) -> float:
         """Seconds east of UTC in the zone at ``ts``."""
@@ -62,9 +63,11 @@ class ZonedDateAxis(pg.AxisItem):
         # one level of ticks: every label is worked out on each step of a live chart
         return [(major, np.arange(first, maxVal, major))]
 
-    def paint(self, p: QPainter, *args: Any) -> None:
-        """The axis line, a tick and a label at each tick value."""
+    def paint(self, p: QPainter, option: Any, *args: Any) -> None:
+        """The axis line, a tick and a label at each tick value, those in the part exposed
+        (a following chart slides its axis and exposes only the ends)."""
         rect = self.rect()
+        exposed = option.exposedRect
         x0, x1 = (float(v) for v in self.range)
         if x1 <= x0 or rect.width() <= 0:
             return
@@ -78,11 +81,15 @@ class ZonedDateAxis(pg.AxisItem):
         p.drawLine(QLineF(rect.left(), top, rect.right(), top))
         p.drawLines([QLineF(x, top, x, top + TICK_PX) for x in xs])
         p.setPen(self.textPen())
+        # labels cut at the ends of the axis, as a sliding axis shows them
+        p.setClipRect(rect, Qt.ClipOperation.IntersectClip)
         if self.style["tickFont"] is not None:
             p.setFont(self.style["tickFont"])
         height = rect.height() - TICK_PX - 1
         for x, text in zip(xs, self._labels(ticks, spacing), strict=True):
             box = QRectF(x - LABEL_PX, top + TICK_PX + 1, 2 * LABEL_PX, height)
+            if not box.intersects(exposed):
+                continue
             p.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
 
     def _labels(self, ticks: np.ndarray, spacing: float) -> list[str]:

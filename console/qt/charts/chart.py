@@ -37,12 +37,14 @@ from console.qt.charts.axis import ZonedDateAxis
 from console.qt.charts.items import (
     GRID_COLOUR,
     LEVEL_COLOURS,
+    FollowViewBox,
     Rules,
     Traces,
     ValueAxis,
     curve_colour,
     nice_step,
 )
+from console.qt.charts.repaint import ChartRepaint, Frame
 from console.qt.theme import CHART_BACKGROUND, CHART_FOREGROUND
 
 MAX_ALARM_MARKERS = 200
@@ -79,7 +81,7 @@ class ChartPanel(QFrame):
         self.own_range: Range | None = None
         """Where an unlinked chart was moved to (None: it shows the workspace's window)."""
         self.draw_count = 0
-        self._drawn: tuple[Range, tuple[int, ...], int] | None = None
+        self._drawn: tuple[Range, tuple[int, ...], int, int] | None = None
         self._applying = False
         self._value_range: tuple[float, float] | None = None
         self._build(tz, linked)
@@ -107,21 +109,23 @@ class ChartPanel(QFrame):
 
     def draw(self, view: Range) -> bool:
         """Show ``view`` and the data in it; nothing is done if neither moved on."""
-        width = max(int(self.plot.vb.width()), 1)
-        state = (view, self.history.version(self.channel_ids), width)
+        width, height = max(int(self.plot.vb.width()), 1), int(self.plot.vb.height())
+        state = (view, self.history.version(self.channel_ids), width, height)
         if state == self._drawn:
             return False
         self._drawn = state
         self._applying = True
         try:
-            self.plot.setXRange(view[0], view[1], padding=0.0)
+            self.view_box.show_x(view[0], view[1])
             self._draw_curves(view, width)
             self._draw_lines(view)
             self._draw_alarms(view)
-            # settle the view now: left to the paint, it would ask for a second paint
-            self.plot.vb.prepareForPaint()
         finally:
             self._applying = False
+        frame = Frame(
+            view, self.plot.vb.width(), height, self._value_range, tuple(self._alarms_shown)
+        )
+        self.repaint.request(frame, self.traces.take_changed_since())
         self.draw_count += 1
         return True
 
@@ -133,6 +137,7 @@ class ChartPanel(QFrame):
     def invalidate(self) -> None:
         """Draw again at the next :meth:`draw` even if nothing moved."""
         self._drawn = None
+        self.repaint.forget()
 
     def threshold_lines(self) -> dict[WarningLevel, list[float]]:
         """Where the dashed threshold lines are drawn, by warning level."""
@@ -152,9 +157,9 @@ class ChartPanel(QFrame):
         # a min/max bin every other pixel column: the envelope of the data, spikes included
         points = min(max(width, MIN_POINTS), MAX_POINTS)
         low, high = np.inf, -np.inf
-        windows = self.history.windows(self.channel_ids, view[0], view[1], points)
-        for channel_id, (x, y) in windows.items():
-            values = self.traces.set_data(channel_id, x, y)
+        groups = self.history.window_groups(self.channel_ids, view[0], view[1], points)
+        for channel_ids, x, ys in groups:
+            values = self.traces.set_group(channel_ids, x, ys)
             if values is not None:
                 low, high = min(low, values[0]), max(high, values[1])
         if not np.isfinite(low):
@@ -178,6 +183,7 @@ class ChartPanel(QFrame):
             self._value_range = (low, high)
             pad = (high - low) * 0.04
             self.plot.setYRange(low - pad, high + pad, padding=0.0)
+            self.view_box.updateMatrix()  # settled now, not at the paint
 
     def _draw_lines(self, view: Range) -> None:
         """Grid lines at the major ticks of both axes."""
@@ -245,16 +251,21 @@ class ChartPanel(QFrame):
 
         self.axis = ZonedDateAxis(tz)
         self.value_axis = ValueAxis("left")
+        self.view_box = FollowViewBox(enableMenu=False)
         self.plot_widget = pg.PlotWidget(
+            viewBox=self.view_box,
             axisItems={"bottom": self.axis, "left": self.value_axis},
             background=CHART_BACKGROUND,
         )
-        # every change moves the whole view: repaint it at once, no update regions to work out
-        self.plot_widget.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        # the chart asks for its paints itself (see repaint.py)
+        self.plot_widget.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
         # the view paints every pixel of itself: nothing beneath it needs painting first
         self.plot_widget.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        # a plain fill is cheaper than copying a cached background of the whole view
+        self.plot_widget.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         self.plot_widget.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.plot = self.plot_widget.getPlotItem()
+        self.repaint = ChartRepaint(self.plot_widget, self.plot)
         # the grid drawn by an item of its own: an axis drawing it across the plot costs
         # several ms a paint; the value axis is kept as a pixmap (redrawn on change)
         self.value_axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -270,7 +281,11 @@ class ChartPanel(QFrame):
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.value_axis.setWidth(56)
+        # no ticks (the grid marks the rows): nothing of the axis reaches into the plot
+        self.value_axis.setStyle(tickLength=0)
         self.plot.setLabel("left", self.unit, color=CHART_FOREGROUND)
+        # the unit's text laid out once, not on every paint of the chart
+        self.value_axis.label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
 
         single_source = len({i.source_id for i in self.infos if i is not None}) <= 1

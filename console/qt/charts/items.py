@@ -11,7 +11,9 @@ its picture again even when its range did not change. These items avoid that:
   view asks nothing of it but a paint;
 - :class:`Rules`: the grid and the warning thresholds, drawn across the exposed
   part of the view in the paint;
-- :class:`ValueAxis`: the value axis, redrawn only when its range really changed.
+- :class:`ValueAxis`: the value axis, redrawn only when its range really changed;
+- :class:`FollowViewBox`: a view box moved sideways without the general range
+  logic (padding, limits, aspect, links, auto-range) a chart does not use.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ def nice_step(raw: float) -> float:
     return next(m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power >= raw * (1 - 1e-9))
 
 
+DASH_PERIOD_PX = 6
+"""One dash and one gap of a 1 px dashed line (Qt's DashLine: 4 on, 2 off)."""
+SLICE_FROM_POINTS = 1000
+"""A curve this long is cut to the part exposed before a narrow strip is painted."""
 EVERYWHERE = QRectF(-1e15, -1e15, 2e15, 2e15)
 """The extent of items drawn wherever the view is: never recomputed, clipped by the painter."""
 
@@ -75,41 +81,92 @@ def polylines(x: np.ndarray, y: np.ndarray) -> list[QPolygonF]:
     return out
 
 
+def first_difference(
+    old: tuple[np.ndarray, np.ndarray], new: tuple[np.ndarray, np.ndarray]
+) -> int | None:
+    """The first index of ``new`` (times, value rows) drawn differently from ``old``, lined
+    up on the time of new's first point (a window that slid on shares its middle with the
+    old one), or None if new holds nothing but what old drew there. A NaN equals a NaN."""
+    if not new[0].size:
+        return None if not old[0].size else 0
+    skip = int(np.searchsorted(old[0], new[0][0]))
+    if skip >= old[0].size or old[0][skip] != new[0][0]:
+        return 0
+    n = min(old[0].size - skip, new[0].size)
+    a, b = old[1][:, skip : skip + n], new[1][:, :n]
+    same = (old[0][skip : skip + n] == new[0][:n]) & ((a == b) | (np.isnan(a) & np.isnan(b))).all(
+        axis=0
+    )
+    if same.all():
+        return None if n == new[0].size and skip + n == old[0].size else n
+    return int(np.argmin(same))
+
+
 class Traces(pg.GraphicsObject):
     """The curves of one chart: a pen and the latest ``(x, y)`` for each channel."""
 
     def __init__(self, pens: dict[str, QPen]) -> None:
         super().__init__()
         self.pens = pens
+        self._groups: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._lines: dict[str, list[QPolygonF]] = {}
+        self.revision = 0
+        """Counts the changes of what is drawn."""
+        self.changed_since = math.inf
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
     def data(self, channel_id: str) -> tuple[np.ndarray, np.ndarray]:
         """What is drawn for a channel (empty arrays before any data)."""
         empty = np.zeros(0, np.float64)
         return self._data.get(channel_id, (empty, empty))
 
-    def set_data(self, channel_id: str, x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
-        """Draw ``(x, y)`` for a channel from the next paint (nothing to do if it is what
-        is drawn already); returns the finite value range, if any."""
-        old = self._data.get(channel_id)
-        if old is None or not (
-            np.array_equal(x, old[0]) and np.array_equal(y, old[1], equal_nan=True)
-        ):
-            self._data[channel_id] = (x, y)
-            self._lines[channel_id] = polylines(x, y)
+    def set_group(
+        self, channel_ids: tuple[str, ...], x: np.ndarray, ys: np.ndarray
+    ) -> tuple[float, float] | None:
+        """Draw channels sharing the times ``x`` (``ys``: a row of values each) from the
+        next paint, nothing to do if that is what is drawn already; returns the finite
+        value range, if any."""
+        old = self._groups.get(channel_ids)
+        start = (
+            0 if old is None or old[1].shape[0] != ys.shape[0] else first_difference(old, (x, ys))
+        )
+        if start is not None:
+            self._groups[channel_ids] = (x, ys)
+            for channel_id, y in zip(channel_ids, ys, strict=True):
+                self._data[channel_id] = (x, y)
+                self._lines[channel_id] = polylines(x, y)
+            self.revision += 1
+            # the lines change from the point before the first one that changed
+            since = float(x[start - 1]) if 0 < start <= x.size else -math.inf
+            self.changed_since = min(self.changed_since, since)
             self.update()
-        finite = y[np.isfinite(y)]
-        return (float(finite.min()), float(finite.max())) if finite.size else None
+        if not ys.size:
+            return None
+        low, high = float(np.fmin.reduce(ys, axis=None)), float(np.fmax.reduce(ys, axis=None))
+        return (low, high) if math.isfinite(low) else None
+
+    def take_changed_since(self) -> float:
+        """From which time on the drawing changed since the last call (inf: it did not)."""
+        since, self.changed_since = self.changed_since, math.inf
+        return since
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
         """Everywhere: the extent never has to be worked out again."""
         return EVERYWHERE
 
-    def paint(self, p: QPainter, *args: Any) -> None:
-        """Every channel's polylines with its pen."""
+    def paint(self, p: QPainter, option: Any, *args: Any) -> None:
+        """Every channel's polylines with its pen; for a narrow strip of the view (the
+        newest data arriving), only the points in it."""
+        rect = option.exposedRect
         for channel_id, lines in self._lines.items():
             p.setPen(self.pens[channel_id])
+            x, y = self._data[channel_id]
+            # one point either side: the segments crossing the strip's edges
+            start = max(int(np.searchsorted(x, rect.left())) - 1, 0)
+            stop = min(int(np.searchsorted(x, rect.right(), side="right")) + 1, x.size)
+            if x.size > SLICE_FROM_POINTS and (stop - start) * 4 < x.size:
+                lines = polylines(x[start:stop], y[start:stop])
             for line in lines:
                 p.drawPolyline(line)
 
@@ -125,6 +182,8 @@ class Rules(pg.GraphicsObject):
         self.grid_rows: list[float] = []
         self.grid_columns: list[float] = []
         self.levels: dict[WarningLevel, list[float]] = {}
+        self.revision = 0
+        """Counts the changes of what is drawn."""
         self.level_pens = {
             level: pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine)
             for level, colour in LEVEL_COLOURS.items()
@@ -135,6 +194,7 @@ class Rules(pg.GraphicsObject):
         rows, columns = [float(v) for v in rows], [float(v) for v in columns]
         if rows != self.grid_rows or columns != self.grid_columns:
             self.grid_rows, self.grid_columns = rows, columns
+            self.revision += 1
             self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
@@ -151,8 +211,12 @@ class Rules(pg.GraphicsObject):
         lines += [QLineF(x, top, x, bottom) for x in self.grid_columns if left <= x <= right]
         if lines:
             p.drawLines(lines)
+        # dashes start on whole dash periods of the time axis, wherever the part exposed
+        # begins: a strip painted beside older pixels continues their pattern
+        period = DASH_PERIOD_PX / (abs(p.transform().m11()) or 1.0)
+        start = math.floor(left / period) * period
         for level, values in self.levels.items():
-            shown = [QLineF(left, y, right, y) for y in values if low <= y <= high]
+            shown = [QLineF(start, y, right, y) for y in values if low <= y <= high]
             if shown:
                 p.setPen(self.level_pens[level])
                 p.drawLines(shown)
@@ -170,3 +234,20 @@ class ValueAxis(pg.AxisItem):
         """Take the view's range; nothing to redraw if it is the one shown."""
         if [mn, mx] != list(getattr(self, "range", ())):
             super().setRange(mn, mx)
+
+
+class FollowViewBox(pg.ViewBox):
+    """A view box the chart moves itself, one call per frame."""
+
+    def show_x(self, x0: float, x1: float) -> None:
+        """Show ``[x0, x1]`` across, as ``setXRange(x0, x1, padding=0)`` does for a view
+        with no limits, links or locked aspect, and settle its transform at once (left to
+        the paint, it would ask for a second one)."""
+        if self.state["viewRange"][0] == [x0, x1]:
+            return
+        self.state["targetRange"][0] = [x0, x1]
+        self.state["viewRange"][0] = [x0, x1]
+        self._viewPixelSizeCache = None
+        self._matrixNeedsUpdate = True
+        self.updateMatrix()
+        self.sigXRangeChanged.emit(self, (x0, x1))
