@@ -58,8 +58,6 @@ def nice_step(raw: float) -> float:
 
 DASH_PERIOD_PX = 6
 """One dash and one gap of a 1 px dashed line (Qt's DashLine: 4 on, 2 off)."""
-SLICE_FROM_POINTS = 1000
-"""A curve this long is cut to the part exposed before a narrow strip is painted."""
 EVERYWHERE = QRectF(-1e15, -1e15, 2e15, 2e15)
 """The extent of items drawn wherever the view is: never recomputed, clipped by the painter."""
 
@@ -110,7 +108,6 @@ class Traces(pg.GraphicsObject):
         self.pens = pens
         self._groups: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._lines: dict[str, list[QPolygonF]] = {}
         self.revision = 0
         """Counts the changes of what is drawn."""
         self.changed_since = math.inf
@@ -135,12 +132,11 @@ class Traces(pg.GraphicsObject):
             self._groups[channel_ids] = (x, ys)
             for channel_id, y in zip(channel_ids, ys, strict=True):
                 self._data[channel_id] = (x, y)
-                self._lines[channel_id] = polylines(x, y)
             self.revision += 1
             # the lines change from the point before the first one that changed
             since = float(x[start - 1]) if 0 < start <= x.size else -math.inf
             self.changed_since = min(self.changed_since, since)
-            self.update()
+            # no self.update(): the chart asks its view for the paint (see repaint.py)
         if not ys.size:
             return None
         low, high = float(np.fmin.reduce(ys, axis=None)), float(np.fmax.reduce(ys, axis=None))
@@ -156,18 +152,17 @@ class Traces(pg.GraphicsObject):
         return EVERYWHERE
 
     def paint(self, p: QPainter, option: Any, *args: Any) -> None:
-        """Every channel's polylines with its pen; for a narrow strip of the view (the
-        newest data arriving), only the points in it."""
+        """Every channel's line with its pen, made from the points in the part exposed
+        (following, that is a narrow strip: the newest data and what slid into view)."""
         rect = option.exposedRect
-        for channel_id, lines in self._lines.items():
-            p.setPen(self.pens[channel_id])
-            x, y = self._data[channel_id]
-            # one point either side: the segments crossing the strip's edges
+        for channel_id, (x, y) in self._data.items():
+            # one point either side: the segments crossing the edges
             start = max(int(np.searchsorted(x, rect.left())) - 1, 0)
             stop = min(int(np.searchsorted(x, rect.right(), side="right")) + 1, x.size)
-            if x.size > SLICE_FROM_POINTS and (stop - start) * 4 < x.size:
-                lines = polylines(x[start:stop], y[start:stop])
-            for line in lines:
+            if stop - start < 2:
+                continue
+            p.setPen(self.pens[channel_id])
+            for line in polylines(x[start:stop], y[start:stop]):
                 p.drawPolyline(line)
 
 
@@ -195,7 +190,6 @@ class Rules(pg.GraphicsObject):
         if rows != self.grid_rows or columns != self.grid_columns:
             self.grid_rows, self.grid_columns = rows, columns
             self.revision += 1
-            self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
         """Everywhere: the lines cross whatever the view shows."""
@@ -206,20 +200,40 @@ class Rules(pg.GraphicsObject):
         rect = option.exposedRect
         left, right, top, bottom = rect.left(), rect.right(), rect.top(), rect.bottom()
         low, high = min(top, bottom), max(top, bottom)
+        # a pixel's reach either side: a line in the exposed edge pixel is drawn
+        pad_x = 1.0 / (abs(p.transform().m11()) or 1.0)
+        pad_y = 1.0 / (abs(p.transform().m22()) or 1.0)
         p.setPen(self.grid_pen)
-        lines = [QLineF(left, y, right, y) for y in self.grid_rows if low <= y <= high]
-        lines += [QLineF(x, top, x, bottom) for x in self.grid_columns if left <= x <= right]
-        if lines:
-            p.drawLines(lines)
+        rows = [
+            QLineF(left, y, right, y) for y in self.grid_rows if low - pad_y <= y <= high + pad_y
+        ]
+        if rows:
+            p.drawLines(rows)
+        self._paint_columns(p, [x for x in self.grid_columns if left - pad_x <= x <= right + pad_x])
         # dashes start on whole dash periods of the time axis, wherever the part exposed
         # begins: a strip painted beside older pixels continues their pattern
         period = DASH_PERIOD_PX / (abs(p.transform().m11()) or 1.0)
         start = math.floor(left / period) * period
         for level, values in self.levels.items():
-            shown = [QLineF(start, y, right, y) for y in values if low <= y <= high]
+            shown = [QLineF(start, y, right, y) for y in values if low - pad_y <= y <= high + pad_y]
             if shown:
                 p.setPen(self.level_pens[level])
                 p.drawLines(shown)
+
+    def _paint_columns(self, p: QPainter, columns: list[float]) -> None:
+        """The grid's columns as whole device pixels: a line on a pixel's edge would be
+        cut by the edge of a strip painted beside it, and vanish there."""
+        if not columns:
+            return
+        transform = p.transform()
+        area = transform.mapRect(self.boundingRect() & p.clipBoundingRect()).toAlignedRect()
+        colour = self.grid_pen.color()
+        p.save()
+        p.resetTransform()
+        for x in columns:
+            pixel = round(transform.m11() * x + transform.dx())
+            p.fillRect(pixel, area.top(), 1, area.height(), colour)
+        p.restore()
 
 
 class ValueAxis(pg.AxisItem):

@@ -23,12 +23,14 @@ import math
 from dataclasses import dataclass
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRect, QRectF
+from PySide6.QtCore import QRect, QRectF
 
 Range = tuple[float, float]
 
 STRIP_MARGIN_PX = 3
 """Painted left of the first changed point: the line's width and rounding."""
+LABEL_HALF_PX = 40
+"""Half a time label's width: a tick coming into view brings this much of its label."""
 MAX_SCROLL_SHARE = 0.5
 """A slide of more than this share of the plot is painted whole."""
 
@@ -60,6 +62,8 @@ class ChartRepaint:
         self.widget = widget
         self.plot = plot
         self._painted: Frame | None = None
+        self._geometry_key: tuple[object, ...] | None = None
+        self._geometry_value = (QRect(), QRect(), QRectF())
         self.scrolls = 0
         """Slides served by scrolling (for the benchmark and tests)."""
 
@@ -74,7 +78,7 @@ class ChartRepaint:
         viewport = self.widget.viewport()
         if before == frame:
             if changed_since < frame.view[1]:
-                viewport.update(self._plot_from(max(changed_since, frame.view[0])))
+                viewport.update(self._plot_from(changed_since, frame.view))
             return
         dx = self._slide_px(before, frame)
         if dx is None:
@@ -87,8 +91,12 @@ class ChartRepaint:
             box.right() + 1 - dx - STRIP_MARGIN_PX, band.top(), STRIP_MARGIN_PX, band.height()
         )
         viewport.update(margin)
+        if band.bottom() > box.bottom():  # the time axis: a label whose tick came into view
+            below = band.bottom() - box.bottom()
+            label = LABEL_HALF_PX + dx
+            viewport.update(QRect(box.right() + 1 - label, box.bottom() + 1, label, below))
         if changed_since < frame.view[1]:
-            viewport.update(self._plot_from(max(changed_since, frame.view[0])))
+            viewport.update(self._plot_from(changed_since, frame.view))
 
     # ---- Geometry
 
@@ -105,26 +113,40 @@ class ChartRepaint:
     def _plot_box(self) -> QRect:
         """The whole pixels inside the plot area, in viewport pixels (the edges' pixels
         are shared with the axes' lines)."""
-        return self._inner_pixels(self.plot.vb.sceneBoundingRect())
-
-    def _inner_pixels(self, scene_rect: QRectF) -> QRect:
-        area = self.widget.viewportTransform().mapRect(scene_rect)
-        left, top = math.ceil(area.left()), math.ceil(area.top())
-        right, bottom = math.floor(area.right()), math.floor(area.bottom())
-        return QRect(left, top, max(right - left, 0), max(bottom - top, 0))
+        return self._geometry()[0]
 
     def _band(self) -> QRect:
-        """The plot area and, if shown, the time axis under it: what slides."""
-        box = self._plot_box()
-        axis = self.plot.getAxis("bottom")
-        if axis.isVisible():
-            below = self._inner_pixels(axis.sceneBoundingRect())
-            box.setBottom(max(box.bottom(), below.bottom()))
-        return box
+        """The plot area and, if shown, the time axis under it: what slides. Not the
+        first column, where the value axis draws its line."""
+        return QRect(self._geometry()[1])
 
-    def _plot_from(self, ts: float) -> QRect:
-        """The plot area from time ``ts`` to its right edge."""
-        box = self._plot_box()
-        x = self.widget.mapFromScene(self.plot.vb.mapViewToScene(QPointF(ts, 0.0))).x()
-        left = max(box.left(), x - STRIP_MARGIN_PX)
+    def _plot_from(self, ts: float, view: Range) -> QRect:
+        """The plot area from time ``ts`` to its right edge, showing ``view``."""
+        box, _, area = self._geometry()
+        ts = max(ts, view[0])
+        x = area.left() + (ts - view[0]) / (view[1] - view[0]) * area.width()
+        left = max(box.left(), math.floor(x) - STRIP_MARGIN_PX)
         return QRect(left, box.top(), box.right() + 1 - left, box.height())
+
+    def _geometry(self) -> tuple[QRect, QRect, QRectF]:
+        """The plot's whole pixels, the band that slides and the plot's exact area; worked
+        out again only when the plot or the time axis moved or changed size."""
+        axis = self.plot.getAxis("bottom")
+        key = (self.plot.vb.sceneBoundingRect(), axis.isVisible() and axis.sceneBoundingRect())
+        if key != self._geometry_key:
+            self._geometry_key = key
+            area = self.widget.viewportTransform().mapRect(key[0])
+            box = inner_pixels(area)
+            band = box.adjusted(1, 0, 0, 0)
+            if key[1]:
+                below = inner_pixels(self.widget.viewportTransform().mapRect(key[1]))
+                band.setBottom(max(band.bottom(), below.bottom()))
+            self._geometry_value = (box, band, area)
+        return self._geometry_value
+
+
+def inner_pixels(area: QRectF) -> QRect:
+    """The whole pixels inside ``area``."""
+    left, top = math.ceil(area.left()), math.ceil(area.top())
+    right, bottom = math.floor(area.right()), math.floor(area.bottom())
+    return QRect(left, top, max(right - left, 0), max(bottom - top, 0))
