@@ -13,8 +13,10 @@ and shows them in the real chart workspace (``LiveChartsPane``: 4 linked charts
 - ``follow_cpu_pct``: live follow at 25 frames/s. Every frame (a 40 ms timer in
   the event loop, as the console's frame tick) the clock moves on one second
   and a new sample of every channel arrives (the simulation at ×25, the slowest
-  speed at which 1 Hz channels bring a sample every frame), then the pane
-  refreshes and the event loop paints. CPU time of the process
+  speed at which 1 Hz channels bring a sample every frame; the samples are made
+  before the run and recorded in the frame), then the pane refreshes and the
+  event loop paints (the charts scroll what slid and paint the strips that
+  changed). CPU time of the process
   (``time.process_time``) over the wall-clock time, in % of one core. Measured
   for every live window (5 min: the view moves 4 px a frame; longer windows: a
   pixel every few frames, while the newest bins change every frame); the result
