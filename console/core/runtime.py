@@ -34,6 +34,7 @@ from console.core.sim.colleagues import SimulatedColleagues
 from console.core.sim.geo import FloatArray
 from console.core.sim.responders import SimulatedResponders
 from console.core.sim.terminals import SimulatedTerminals
+from console.core.patrol import PatrolBook, PatrolLog, load_patrol_book
 from console.core.sites import SiteRegistry, load_sites
 from console.core.storage.engine import Database, open_database
 from console.core.units.board import UnitBoard
@@ -93,6 +94,10 @@ class ConsoleCore:
     iot_stations: tuple[FloatArray, FloatArray] | None = None
     """lon and lat of every IoT base station (station id = index)."""
     sites: SiteRegistry = field(default_factory=SiteRegistry)
+    patrol_book: PatrolBook | None = None
+    """The city's shifts and camera tours."""
+    patrol_log: PatrolLog | None = None
+    """Who looked at which camera when, on patrol."""
     """Cameras, passenger stations and weigh stations."""
     bridge_safety: BridgeSafety | None = None
     """The bridge safety monitor (levels, alarms, vessels) and the bridge case enricher."""
@@ -237,6 +242,8 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         automatic,
     )
     core.sites = sites
+    core.patrol_book = load_patrol_book(directory, sites)
+    core.patrol_log = PatrolLog(database)
     core.city_simulation = stepper
     core.bridge_safety = install_bridge_monitoring(core, config.bridge_monitoring)
     core.plate_of = stepper.plate

@@ -1,5 +1,6 @@
 """The tables: cases (incidents), their audit trail, notes and attachments, quarantined payloads,
-messages, geofences, and the alarm-flood tables (shelved sources, alarms that opened no case).
+messages, geofences, the alarm-flood tables (shelved sources, alarms that opened no case), and
+the video patrol log (runs of tours and their checkpoints).
 
 Times are floats, seconds since the Unix epoch from the injected clock. JSON
 columns are text (portable across SQLite and PostgreSQL). Every change to this
@@ -9,9 +10,12 @@ migrated database with these declarations.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -356,3 +360,69 @@ class AlarmLogRow(Base):
 shelves: Table = Base.metadata.tables["shelves"]
 shelf_events: Table = Base.metadata.tables["shelf_events"]
 alarm_log: Table = Base.metadata.tables["alarm_log"]
+
+
+# ---- Video patrols (schema 0005)
+
+PATROL_OUTCOMES = ("nothing_found", "anomaly", "missed")
+"""How a patrol checkpoint can end."""
+
+PATROL_OUTCOME_CHECK = "outcome IN (" + ", ".join(f"'{o}'" for o in PATROL_OUTCOMES) + ")"
+"""The check constraint on a checkpoint's outcome (shared with the migration that sets it)."""
+
+PATROL_CONFIRMED_CHECK = "(outcome = 'missed') = (confirmed_at IS NULL)"
+"""A checkpoint has a confirmation time exactly when it was not missed."""
+
+
+class PatrolRunRow(Base):
+    """One run of a patrol tour: which tour, by whom, when it started and ended."""
+
+    __tablename__ = "patrol_runs"
+
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tour_id: Mapped[str] = mapped_column(String(64))
+    operator: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        CheckConstraint("operator <> ''", name="actor_named"),
+        CheckConstraint("ended_at >= started_at", name="ended_after_start"),
+        Index("ix_patrol_runs_started_at", "started_at"),
+        Index("ix_patrol_runs_tour_id", "tour_id", "started_at"),
+    )
+
+
+class PatrolCheckRow(Base):
+    """One checkpoint of a run: the camera shown, to whom, when, and how it ended."""
+
+    __tablename__ = "patrol_checks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("patrol_runs.run_id"), primary_key=True)
+    step_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[str] = mapped_column(String(64))
+    operator: Mapped[str] = mapped_column(String(128))
+    shift_id: Mapped[str] = mapped_column(String(32))
+    shift_day: Mapped[date] = mapped_column(Date)
+    shown_at: Mapped[float] = mapped_column(Float)
+    due_at: Mapped[float] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(16))
+    confirmed_at: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    paused_by: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(PATROL_OUTCOME_CHECK, name="outcome_known"),
+        CheckConstraint(PATROL_CONFIRMED_CHECK, name="confirmed_unless_missed"),
+        CheckConstraint("step_index >= 0", name="step_index_positive"),
+        CheckConstraint("due_at >= shown_at", name="due_after_shown"),
+        CheckConstraint("operator <> ''", name="actor_named"),
+        Index("ix_patrol_checks_shown_at", "shown_at"),
+        Index("ix_patrol_checks_operator", "operator", "shown_at"),
+        Index("ix_patrol_checks_case_id", "case_id"),
+    )
+
+
+patrol_runs: Table = Base.metadata.tables["patrol_runs"]
+patrol_checks: Table = Base.metadata.tables["patrol_checks"]
