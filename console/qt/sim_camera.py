@@ -65,11 +65,17 @@ class _Mover:
 
 
 class SimScene:
-    """The picture of one simulated camera at any moment (deterministic per camera id)."""
+    """The picture of one simulated camera at any moment (deterministic per camera id).
 
-    def __init__(self, camera: Camera, tz: dt.tzinfo) -> None:
+    ``osd=False`` leaves out the on-screen display (the watermark stays).
+    """
+
+    def __init__(self, camera: Camera, tz: dt.tzinfo, osd: bool = True) -> None:
         self.camera = camera
         self.tz = tz
+        # the on-screen display (name, timestamp, id) is most of a frame's cost; a video
+        # wall tile leaves it out and shows its own overlay, drawn once a second
+        self.osd = osd
         self.river = camera.purpose is CameraPurpose.BRIDGE_CHANNEL
         rng = random.Random(f"sim-camera/{camera.camera_id}")
         self._skyline = [(rng.random(), 0.04 + 0.08 * rng.random()) for _ in range(14)]
@@ -136,7 +142,8 @@ class SimScene:
             self._paint_mover(painter, mover, w, h, now, dim)
         if self.river:
             self._paint_waves(painter, w, h, now)
-        self._paint_osd(painter, w, h, local)
+        if self.osd:
+            self._paint_osd(painter, w, h, local)
         origin, watermark = self._watermark_for(w, h)
         painter.drawPixmap(origin, watermark)
 
@@ -310,9 +317,10 @@ class SimCameraView(QWidget):
         tz: dt.tzinfo,
         fps: float = 15.0,
         parent: QWidget | None = None,
+        osd: bool = True,
     ) -> None:
         super().__init__(parent)
-        self.scene = SimScene(camera, tz)
+        self.scene = SimScene(camera, tz, osd)
         self._now = now
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, round(1000.0 / fps)))
