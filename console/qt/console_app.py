@@ -41,6 +41,7 @@ from console.qt.panes.live_charts import LiveChartsPane
 from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
 from console.qt.panes.trajectory import TrajectoryPane
+from console.qt.patrol_wiring import install_video_patrol
 from console.qt.search_box import SearchBox
 from console.qt.status_bar import ConsoleStatusBar
 from console.qt.theme import apply_theme
@@ -137,6 +138,8 @@ def build_console(
     if trajectory_pane is not None:
         tabbed.append(trajectory_pane.PANE_ID)
     window.tabify(tabbed)
+    patrol = install_video_patrol(window, core, frame_tick, operator, tz)
+    window.tabify([map_pane.PANE_ID, patrol.wall.PANE_ID])
     _install_find(window, core, map_pane)
     vehicles = install_vehicle_menu(window, core, map_pane, queue, operator)
 
@@ -151,7 +154,7 @@ def build_console(
     install_alarm_flood_tools(window, core, queue, operator)
     install_alarm_charts(window, workflow.detail.case, charts, window.show_pane)
     install_map_tools(
-        MapParts(window, core, map_pane, queue, workflow, vehicles, trajectory_pane),
+        MapParts(window, core, map_pane, queue, workflow, vehicles, trajectory_pane, patrol.wall),
         profile,
         operator,
         basemap_override,

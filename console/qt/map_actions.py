@@ -34,6 +34,8 @@ class MapCommands:
     follow: Callable[[int], None] | None = None
     message: Callable[[int], None] | None = None
     open_camera: Callable[[str], None] | None = None
+    show_on_wall: Callable[[str], None] | None = None
+    """Show a camera (by id) on the video wall."""
     cameras_watching: Callable[[str], list[str]] | None = None
     """Camera ids watching a bridge or station id."""
     unit_case: Callable[[str], int | None] | None = None
@@ -77,11 +79,15 @@ class MapActions(QObject):
         elif kind is ObjectKind.CAMERA:
             if c.open_camera is not None:
                 out.append(("open_camera", "Open camera"))
+            if c.show_on_wall is not None:
+                out.append(("show_on_wall", "Show on video wall"))
         elif kind in (ObjectKind.BRIDGE, ObjectKind.PASSENGER_STATION, ObjectKind.WEIGH_STATION):
             if kind is ObjectKind.BRIDGE and c.show_bridge is not None:
                 out.append(("bridge_charts", "Bridge charts"))
             if c.open_camera is not None and self._cameras_of(item.key):
                 out.append(("open_camera", "Open camera"))
+            if c.show_on_wall is not None and self._cameras_of(item.key):
+                out.append(("show_on_wall", "Show on video wall"))
         return out
 
     def run(self, key: str, item: MapObject | None, lon: float, lat: float) -> None:
@@ -153,6 +159,10 @@ class MapActions(QObject):
                 c.open_case(held)
         elif key == "bridge_charts" and c.show_bridge is not None:
             c.show_bridge(item.key)
+        elif key == "show_on_wall" and c.show_on_wall is not None:
+            shown = [item.key] if item.kind is ObjectKind.CAMERA else self._cameras_of(item.key)
+            for camera_id in shown:
+                c.show_on_wall(camera_id)
         elif key == "open_camera" and c.open_camera is not None:
             if item.kind is ObjectKind.CAMERA:
                 c.open_camera(item.key)

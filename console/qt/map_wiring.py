@@ -32,6 +32,7 @@ from console.qt.map_selection import MapSelection
 from console.qt.panes.incident_queue import IncidentQueuePane
 from console.qt.panes.map_pane import MapPane
 from console.qt.panes.trajectory import TrajectoryPane
+from console.qt.panes.video_wall import VideoWallPane
 from console.qt.selection import SelectionHub
 from console.qt.selection_cards import CardMaker
 from console.qt.vehicle_menu import VehicleMenu
@@ -52,6 +53,7 @@ class MapParts:
     workflow: CaseWorkflow
     vehicles: VehicleMenu
     trajectory: TrajectoryPane | None
+    video_wall: VideoWallPane | None = None
 
 
 @dataclass(slots=True)
@@ -204,6 +206,11 @@ def _install_selection(
     def cameras_watching(site_id: str) -> list[str]:
         return [c.camera_id for c in sites.cameras if c.watches == site_id]
 
+    def show_on_wall(camera_id: str) -> None:
+        assert parts.video_wall is not None
+        window.show_pane(parts.video_wall.PANE_ID)
+        parts.video_wall.show_camera(camera_id)
+
     commands = MapCommands(
         open_case=open_case,
         dispatch_case=dispatch_case,
@@ -212,6 +219,7 @@ def _install_selection(
         follow=(lambda v: vehicles.follow(v, plate(v))) if vehicles.follower else None,
         message=(lambda v: vehicles.message(v)) if core.messages is not None else None,
         open_camera=open_camera,
+        show_on_wall=show_on_wall if parts.video_wall is not None else None,
         cameras_watching=cameras_watching,
         unit_case=core.board.case_of,
         show_bridge=lambda _bridge: window.show_pane("live_charts"),

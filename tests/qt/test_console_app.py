@@ -51,6 +51,7 @@ def test_window_runs_the_simulation_end_to_end(
         "case_detail",
         "trajectory",
         "bridges",
+        "video_wall",
     }
     core.start()
     map_pane = window.panes["map"]

@@ -253,9 +253,15 @@ def test_a_camera_on_the_map_opens_from_its_card(
     found = selection.click(camera.lat, camera.lon, metres_per_px=0.5, additive=False)
     assert found is not None and (found.kind, found.key) == (ObjectKind.CAMERA, camera.camera_id)
     card = _card(qtbot, window, camera.name)
-    assert card["actions"] == ["open_camera"]
+    assert card["actions"] == ["open_camera", "show_on_wall"]
     _page(qtbot, window, "CityConsoleBridge.send('cardAction', 'open_camera'); true")
     qtbot.waitUntil(lambda: len(open_camera_windows()) == 1, timeout=TIMEOUT_MS)
     shown = open_camera_windows()[0]
     assert shown.windowTitle().startswith(f"Camera: {camera.name}")
     shown.close()
+    _page(qtbot, window, "CityConsoleBridge.send('cardAction', 'show_on_wall'); true")
+    wall = window.panes["video_wall"]
+    qtbot.waitUntil(
+        lambda: camera.camera_id in [t.camera.camera_id for t in wall.tiles() if t.camera],
+        timeout=TIMEOUT_MS,
+    )

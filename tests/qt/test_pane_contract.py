@@ -27,6 +27,7 @@ from console.core.events import (
 from console.core.history import HistoryStore
 from console.core.incidents import IncidentService
 from console.core.search import SearchIndex
+from console.core.sites import SiteRegistry
 from console.qt.map.layers import MapLayers
 from console.qt.panes.base import Pane
 from console.qt.panes.case_detail import CaseDetailPane
@@ -36,6 +37,7 @@ from console.qt.panes.live_charts import LiveChartsPane
 from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
 from console.qt.panes.trajectory import TrajectoryPane
+from console.qt.panes.video_wall import VideoWallPane
 from tests.support.cases import name_of
 
 PaneFactory = Callable[[IncidentService, ManualClock, Path], Pane]
@@ -55,6 +57,9 @@ FACTORIES: dict[str, PaneFactory] = {
     "quarantine": lambda service, clock, _: QuarantinePane(),
     "map": lambda service, clock, _: MapPane(MapLayers(center=(117.38, 32.93))),
     "trajectory": _trajectory,
+    "video_wall": lambda service, clock, _: VideoWallPane(
+        SiteRegistry(), clock.now, ZoneInfo("Asia/Shanghai")
+    ),
 }
 
 

@@ -1,0 +1,145 @@
+"""The patrol bar over the video wall: pick and start a tour, confirm checkpoints.
+
+While a tour runs, N confirms "nothing found", A marks an anomaly (a case with the
+picture) and K acknowledges the alarm that paused the tour; the bar shows the
+checkpoint, its time left and the buttons for the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+
+from console.qt.patrol_controller import PatrolController
+
+KEYS = {"nothing": "N", "anomaly": "A", "acknowledge": "K"}
+"""The keystrokes that confirm a checkpoint or acknowledge an alarm."""
+
+
+class PatrolBar(QWidget):
+    """Tour choice, start/stop, the current checkpoint and the confirmation buttons."""
+
+    # ---- Signals
+
+    sig_report = Signal()
+    """The operator asked for the patrol report."""
+
+    def __init__(self, controller: PatrolController, tz: tzinfo) -> None:
+        super().__init__()
+        self.setObjectName("patrol_bar")
+        self.controller = controller
+        self.tz = tz
+        self.tours = QComboBox()
+        self.tours.setToolTip("Camera tours of this city (due ones first)")
+        self.tours.setMinimumWidth(220)
+        self.start_button = QPushButton("Start patrol")
+        self.start_button.clicked.connect(self._start_or_stop)
+        self.caption = QLabel("No patrol running")
+        self.caption.setObjectName("patrol_caption")
+        self.time_left = QProgressBar()
+        self.time_left.setTextVisible(False)
+        self.time_left.setFixedWidth(120)
+        self.time_left.setFixedHeight(8)
+        self.nothing = self._button(
+            f"Nothing found ({KEYS['nothing']})", controller.confirm_nothing
+        )
+        self.anomaly = self._button(f"Anomaly ({KEYS['anomaly']})", controller.mark_anomaly)
+        self.acknowledge = self._button(
+            f"Acknowledge alarm ({KEYS['acknowledge']})", controller.acknowledge
+        )
+        report = QPushButton("Patrol report…")
+        report.clicked.connect(self.sig_report)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        for widget in (self.tours, self.start_button):
+            layout.addWidget(widget)
+        layout.addSpacing(12)
+        layout.addWidget(self.caption, 1)
+        layout.addWidget(self.time_left)
+        for widget in (self.nothing, self.anomaly, self.acknowledge, report):
+            layout.addWidget(widget)
+        self.shortcuts = [
+            self._shortcut(KEYS["nothing"], controller.confirm_nothing),
+            self._shortcut(KEYS["anomaly"], controller.mark_anomaly),
+            self._shortcut(KEYS["acknowledge"], controller.acknowledge),
+        ]
+        controller.sig_changed.connect(self.update_state)
+        self.fill_tours()
+        self.update_state()
+
+    # ---- Public API
+
+    def fill_tours(self) -> None:
+        """List the tours, those due now first and marked."""
+        book, now = self.controller.book, self.controller.clock.now()
+        due = {t.tour_id for t in book.due(now, self.tz, self.controller.log.last_run_at())}
+        chosen = self.tours.currentData()
+        self.tours.clear()
+        for tour in sorted(book.tours, key=lambda t: (t.tour_id not in due, t.name_en)):
+            mark = " · due" if tour.tour_id in due else ""
+            minutes = round(tour.duration_s / 60)
+            self.tours.addItem(f"{tour.name_en} ({minutes} min){mark}", tour.tour_id)
+        if chosen is not None and (index := self.tours.findData(chosen)) >= 0:
+            self.tours.setCurrentIndex(index)
+
+    def update_state(self) -> None:
+        """Buttons, shortcuts and caption for what is running now."""
+        controller = self.controller
+        runner = controller.runner
+        running = controller.running
+        paused = running and runner is not None and runner.paused
+        self.start_button.setText("Stop patrol" if running else "Start patrol")
+        self.tours.setEnabled(not running)
+        self.nothing.setEnabled(running and not paused)
+        self.anomaly.setEnabled(running and not paused)
+        self.acknowledge.setEnabled(bool(paused))
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(running)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """The caption and time left (frame tick)."""
+        controller = self.controller
+        runner = controller.runner
+        current = runner.current if runner is not None else None
+        if runner is None or current is None:
+            self.caption.setText("No patrol running")
+            self.time_left.setValue(0)
+            return
+        self.caption.setText(f"{runner.tour.name_en} · {controller.caption()}")
+        total = max(current.due_at - current.shown_at, 1.0)
+        self.time_left.setRange(0, 1000)
+        self.time_left.setValue(round(1000 * max(runner.seconds_left(), 0.0) / total))
+        self.acknowledge.setEnabled(runner.paused)
+        self.nothing.setEnabled(not runner.paused)
+        self.anomaly.setEnabled(not runner.paused)
+
+    # ---- Building
+
+    def _start_or_stop(self) -> None:
+        if self.controller.running:
+            self.controller.stop()
+        elif (tour_id := self.tours.currentData()) is not None:
+            self.controller.start(tour_id)
+
+    def _button(self, text: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(lambda: slot())
+        return button
+
+    def _shortcut(self, key: str, slot: Callable[[], None]) -> QShortcut:
+        shortcut = QShortcut(QKeySequence(key), self)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(lambda: slot())
+        return shortcut
