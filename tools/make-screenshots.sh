@@ -19,4 +19,5 @@ shoot night 25 --start 2026-11-21T02:10 --speed 10
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_dispatch.py" "$ROOT/screenshots/dispatch.png"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_map.py" "$ROOT/screenshots"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_bridges.py" "$ROOT/screenshots"
+"$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_patrol.py" "$ROOT/screenshots"
 echo "screenshots written to $ROOT/screenshots"

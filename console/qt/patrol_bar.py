@@ -1,8 +1,9 @@
 """The patrol bar over the video wall: pick and start a tour, confirm checkpoints.
 
-While a tour runs, N confirms "nothing found", A marks an anomaly (a case with the
-picture) and K acknowledges the alarm that paused the tour; the bar shows the
-checkpoint, its time left and the buttons for the same.
+While a tour runs and the focus is on the video wall, N confirms "nothing found",
+A marks an anomaly (a case with the picture) and K acknowledges the alarm that
+paused the tour; the bar shows the checkpoint, its time left and buttons for the
+same.
 """
 
 from __future__ import annotations
@@ -69,16 +70,29 @@ class PatrolBar(QWidget):
         layout.addWidget(self.time_left)
         for widget in (self.nothing, self.anomaly, self.acknowledge, report):
             layout.addWidget(widget)
-        self.shortcuts = [
-            self._shortcut(KEYS["nothing"], controller.confirm_nothing),
-            self._shortcut(KEYS["anomaly"], controller.mark_anomaly),
-            self._shortcut(KEYS["acknowledge"], controller.acknowledge),
-        ]
+        self.shortcuts: list[QShortcut] = []
+        self.install_keys(self)
+        self._listed_minute = -1
         controller.sig_changed.connect(self.update_state)
         self.fill_tours()
         self.update_state()
 
     # ---- Public API
+
+    def install_keys(self, area: QWidget) -> None:
+        """Make N, A and K work while the focus is in ``area`` (the video wall): the same
+        letters work cases in the queue and the case pane."""
+        for shortcut in self.shortcuts:
+            shortcut.setParent(None)
+            shortcut.deleteLater()
+        controller = self.controller
+        self.shortcuts = [
+            self._shortcut(area, KEYS["nothing"], controller.confirm_nothing),
+            self._shortcut(area, KEYS["anomaly"], controller.mark_anomaly),
+            self._shortcut(area, KEYS["acknowledge"], controller.acknowledge),
+        ]
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(controller.running)
 
     def fill_tours(self) -> None:
         """List the tours, those due now first and marked."""
@@ -95,6 +109,7 @@ class PatrolBar(QWidget):
 
     def update_state(self) -> None:
         """Buttons, shortcuts and caption for what is running now."""
+        self._listed_minute = -1
         controller = self.controller
         runner = controller.runner
         running = controller.running
@@ -114,8 +129,7 @@ class PatrolBar(QWidget):
         runner = controller.runner
         current = runner.current if runner is not None else None
         if runner is None or current is None:
-            self.caption.setText("No patrol running")
-            self.time_left.setValue(0)
+            self._idle()
             return
         self.caption.setText(f"{runner.tour.name_en} · {controller.caption()}")
         total = max(current.due_at - current.shown_at, 1.0)
@@ -126,6 +140,20 @@ class PatrolBar(QWidget):
         self.anomaly.setEnabled(not runner.paused)
 
     # ---- Building
+
+    def _idle(self) -> None:
+        """No tour running: say which are due (the list is read again each minute)."""
+        minute = int(self.controller.clock.now() // 60)
+        if minute != self._listed_minute:
+            self._listed_minute = minute
+            self.fill_tours()
+            controller = self.controller
+            now, log = controller.clock.now(), controller.log
+            due = [t.name_en for t in controller.book.due(now, self.tz, log.last_run_at())]
+            self.caption.setText(
+                f"No patrol running · due now: {', '.join(due)}" if due else "No patrol running"
+            )
+            self.time_left.setValue(0)
 
     def _start_or_stop(self) -> None:
         if self.controller.running:
@@ -138,8 +166,8 @@ class PatrolBar(QWidget):
         button.clicked.connect(lambda: slot())
         return button
 
-    def _shortcut(self, key: str, slot: Callable[[], None]) -> QShortcut:
-        shortcut = QShortcut(QKeySequence(key), self)
-        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+    def _shortcut(self, area: QWidget, key: str, slot: Callable[[], None]) -> QShortcut:
+        shortcut = QShortcut(QKeySequence(key), area)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(lambda: slot())
         return shortcut

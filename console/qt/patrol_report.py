@@ -36,6 +36,8 @@ from console.core.patrol import (
 from console.core.sites import SiteRegistry
 from console.qt.theme import CHART_BACKGROUND
 
+MIN_BAR_SLOTS = 8
+"""The chart has room for at least this many rows' bars."""
 PERIODS = {"Last 24 hours": 1, "Last 7 days": 7, "Last 30 days": 30}
 COLOURS = {"confirmed": "#34d399", "anomalies": "#fbbf24", "missed": "#ef4444"}
 COLUMNS = ("Shift day", "Shift", "Operator", "Confirmed", "Anomalies", "Missed", "Total", "Rate")
@@ -71,7 +73,7 @@ class PatrolReport(QDialog):
         self.chart.setMinimumHeight(200)
         self.chart.getPlotItem().setMouseEnabled(x=False, y=False)
         self.chart.getPlotItem().hideButtons()
-        self.chart.addLegend(offset=(10, 10))
+        self.chart.addLegend(offset=(-10, 10))
         self.entries = QTableWidget(0, len(LOG_COLUMNS))
         self.entries.setHorizontalHeaderLabels(list(LOG_COLUMNS))
         self.entries.verticalHeader().setVisible(False)
@@ -104,10 +106,10 @@ class PatrolReport(QDialog):
         entries = self.log.entries(since=now - days * 86_400, until=now)
         self.rows = compliance(entries)
         total = totals(self.rows)
+        anomalies = f"{total.anomalies} {'anomaly' if total.anomalies == 1 else 'anomalies'}"
         self.summary.setText(
-            f"{total.total} checkpoints: {total.confirmed} confirmed "
-            f"({total.anomalies} anomalies), {total.missed} missed · "
-            f"{total.rate:.0%} confirmed"
+            f"{total.total} checkpoints: {total.confirmed} confirmed ({anomalies}), "
+            f"{total.missed} missed · {total.rate:.0%} confirmed"
         )
         self._fill_table()
         self._draw_chart()
@@ -157,15 +159,18 @@ class PatrolReport(QDialog):
             ),
         )
         for name, heights, base, colour in bars:
-            item = pg.BarGraphItem(x=x, height=heights, y0=base, width=0.6, brush=colour, name=name)
-            plot.addItem(item)
-            plot.legend.addItem(item, name)
+            plot.addItem(
+                pg.BarGraphItem(x=x, height=heights, y0=base, width=0.6, brush=colour, name=name)
+            )
         labels = [
             (i, f"{row.shift_day:%m-%d} {row.shift_id}\n{row.operator}")
             for i, row in enumerate(self.rows)
         ]
         plot.getAxis("bottom").setTicks([labels])
+        plot.getAxis("bottom").setHeight(40)  # two lines: shift, operator
         plot.setLabel("left", "checkpoints")
+        # bars keep their width however few rows there are, the legend to their right
+        plot.setXRange(-0.7, max(len(self.rows), MIN_BAR_SLOTS) - 0.3, padding=0.0)
 
     def _fill_log(self, entries: list[PatrolEntry]) -> None:
         self.entries.setRowCount(len(entries))

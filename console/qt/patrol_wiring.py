@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QVBoxLayout
 
@@ -73,8 +74,11 @@ def install_video_patrol(
     layout = wall.layout()
     assert isinstance(layout, QVBoxLayout)
     layout.insertWidget(0, bar)
-    status = window.statusBar()
-    controller.sig_message.connect(lambda text: status.showMessage(text, 8000))
+    bar.install_keys(wall)
+    # a click anywhere on the wall gives it the focus, and with it the patrol's keys
+    wall.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+    # the window's status bar at the time (the console puts its own in after this)
+    controller.sig_message.connect(lambda text: window.statusBar().showMessage(text, 8000))
 
     def tick(_drained: int) -> None:
         controller.refresh()
@@ -99,6 +103,7 @@ def _patrol_menu(
     def start_or_stop() -> None:
         window.show_pane(wall.PANE_ID)
         bar.start_button.click()
+        wall.setFocus()
 
     toggle = QAction("Start or stop the patrol", window)
     toggle.setShortcut("Ctrl+Shift+P")

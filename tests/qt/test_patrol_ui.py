@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from console.core.clock import ManualClock
@@ -45,8 +45,9 @@ def patrol(
     clock = ManualClock(start=CONSOLE_START)
     book = PatrolBook(SHIFTS, (TOUR,))
     assert console_core.patrol_log is not None
-    host = QWidget()
+    host = QWidget()  # the window: the wall's area beside a queue
     qtbot.addWidget(host)
+    area = QWidget()
     wall = VideoWallPane(console_core.sites, clock.now, TZ, fps=5.0)
     controller = PatrolController(
         wall,
@@ -59,9 +60,15 @@ def patrol(
         "王敏",
     )
     bar = PatrolBar(controller, TZ)
-    layout = QVBoxLayout(host)
-    layout.addWidget(bar)
-    layout.addWidget(wall, 1)
+    bar.install_keys(area)  # as on the console's video wall
+    inner = QVBoxLayout(area)
+    inner.addWidget(bar)
+    inner.addWidget(wall, 1)
+    queue = QListWidget()
+    queue.setObjectName("queue")
+    layout = QHBoxLayout(host)
+    layout.addWidget(area, 1)
+    layout.addWidget(queue)
     host.resize(1200, 700)
     host.show()
     qtbot.waitExposed(host)
@@ -75,6 +82,7 @@ def test_a_tour_is_confirmed_by_keystroke_and_a_late_checkpoint_is_missed(
     controller, bar, clock = patrol
     messages: list[str] = []
     controller.sig_message.connect(messages.append)
+    assert bar.caption.text() == "No patrol running · due now: Test tour"
     bar.start_button.click()
     tile = controller.wall.tiles()[0]
     assert tile.camera is not None and tile.camera.camera_id == "cam-0001"
@@ -174,3 +182,19 @@ def test_the_report_counts_each_operator_shift(
     assert report.entries.rowCount() == 3
     assert "MISSED" in [report.entries.item(r, 4).text() for r in range(3)]
     assert "2 confirmed" in report.summary.text()
+
+
+def test_the_patrol_keys_leave_the_case_keys_alone_outside_the_wall(
+    patrol: tuple[PatrolController, PatrolBar, ManualClock], qtbot: QtBot
+) -> None:
+    controller, bar, _clock = patrol
+    queue = bar.window().findChild(QListWidget, "queue")  # where N adds a note to a case
+    controller.start("test_tour")
+    queue.setFocus()
+    qtbot.waitUntil(queue.hasFocus)
+    qtbot.keyClick(queue, Qt.Key.Key_N)
+    assert controller.log.entries() == []
+    bar.start_button.setFocus()
+    qtbot.waitUntil(bar.start_button.hasFocus)
+    qtbot.keyClick(bar.start_button, Qt.Key.Key_N)
+    assert len(controller.log.entries()) == 1
