@@ -13,8 +13,10 @@ stations, weigh stations, theft hot spots) at 15 frames/s:
   (``SimScene.render``, with the scene's own on-screen text) into a new image,
   converting it to a ``QPixmap`` for ``setPixmap``, under a style-sheet label
   for the name, time and status.
-- ``tour_switch_ms``: from ``show_checkpoint(next camera, caption)`` until the
-  patrol tile has painted the new camera's first frame (the tile's
+- ``tour_switch_ms``: from the operator's "nothing found" on a patrol tour
+  (``PatrolController.confirm_nothing``: the checkpoint written to the patrol log
+  in a real SQLite database and committed, then the next checkpoint put up)
+  until the patrol tile has painted the next camera's first frame (the tile's
   ``sig_picture_shown``, emitted at the end of that paint), with the other eight
   tiles running; the median of ``--switches`` (20) steps, a short dwell between
   them. Baseline: a tour that opens a new camera window (``open_camera``) for
@@ -48,11 +50,14 @@ from PySide6.QtGui import QPixmap  # noqa: E402
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget  # noqa: E402
 
 from console.core.city import default_city  # noqa: E402
-from console.core.paths import city_dir  # noqa: E402
-from console.core.sites import Camera, SiteRegistry, load_sites  # noqa: E402
+from console.core.clock import ManualClock  # noqa: E402
+from console.core.patrol import PatrolBook, Tour, TourStep  # noqa: E402
+from console.core.runtime import ConsoleCore, CoreOptions  # noqa: E402
+from console.core.sites import Camera, SiteRegistry  # noqa: E402
 from console.qt.camera_window import CameraWindow, open_camera  # noqa: E402
 from console.qt.panes.video_wall import VideoWallPane  # noqa: E402
-from console.qt.scratch import scratch_app  # noqa: E402
+from console.qt.patrol_controller import PatrolController  # noqa: E402
+from console.qt.scratch import scratch_app, scratch_core  # noqa: E402
 from console.qt.sim_camera import SimScene  # noqa: E402
 
 SIZE = (1600, 900)
@@ -177,8 +182,29 @@ class Arrival:
             self.loop.quit()
 
 
-def tour_on_wall(pane: VideoWallPane, steps: list[str], dwell_s: float) -> list[float]:
-    """Milliseconds from each ``show_checkpoint`` until the patrol tile painted the camera."""
+def tour_on_wall(pane: VideoWallPane, core: ConsoleCore, steps: list[str]) -> list[float]:
+    """Milliseconds from each "nothing found" (the patrol log written and committed)
+    until the patrol tile painted the tour's next camera."""
+    assert core.patrol_book is not None and core.patrol_log is not None
+    shifts = core.patrol_book.shifts
+    tour = Tour(
+        "bench",
+        "基准巡查",
+        "Bench tour",
+        tuple(TourStep(camera_id, 30.0) for camera_id in steps),
+        tuple(shift.shift_id for shift in shifts),
+        60,
+    )
+    controller = PatrolController(
+        pane,
+        PatrolBook(shifts, (tour,)),
+        core.patrol_log,
+        core.sites,
+        core.incidents,
+        ManualClock(start=time.time()),
+        TZ,
+        "bench",
+    )
     tile = pane.tiles()[0]
     timings = []
     for i, camera_id in enumerate(steps):
@@ -186,15 +212,19 @@ def tour_on_wall(pane: VideoWallPane, steps: list[str], dwell_s: float) -> list[
         arrival = Arrival(camera_id, loop)
         tile.sig_picture_shown.connect(arrival)
         started = time.perf_counter()
-        pane.show_checkpoint(camera_id, f"Checkpoint {i + 1}/{len(steps)} · 00:30 left")
+        if i == 0:
+            controller.start("bench")
+        else:
+            controller.confirm_nothing()
         if not arrival.at:
             wait(loop)
         tile.sig_picture_shown.disconnect(arrival)
         if not arrival.at:
             raise RuntimeError(f"the patrol tile never showed {camera_id}")
-        timings.append((arrival.at - started) * 1000)
-        run_loop(dwell_s)
-    pane.clear_checkpoint()
+        if i > 0:  # the first step is the start, not a switch
+            timings.append((arrival.at - started) * 1000)
+        run_loop(0.15)
+    controller.stop()
     return timings
 
 
@@ -235,7 +265,8 @@ def main() -> None:
     parser.add_argument("--switches", type=int, default=20)
     args = parser.parse_args()
     app = scratch_app("bench-video-wall")
-    sites = load_sites(city_dir("bengbu"), default_city())
+    core, _folder = scratch_core("bench_wall_", CoreOptions())
+    sites = core.sites
 
     pane = VideoWallPane(sites, time.time, TZ, fps=FPS)
     pane.resize(*SIZE)
@@ -254,8 +285,7 @@ def main() -> None:
 
     stepped = [c.camera_id for c in sites.cameras if c.camera_id not in WALL]
     steps = [stepped[(i * 7) % len(stepped)] for i in range(args.switches + 1)]
-    tour_on_wall(pane, steps[:1], 0.1)  # warm-up, not counted
-    switches = tour_on_wall(pane, steps[1:], 0.15)
+    switches = tour_on_wall(pane, core, steps)
     pane.hide()
     app.processEvents()
 
@@ -281,6 +311,7 @@ def main() -> None:
     print(f"RESULT tour_switch_ms {ours_ms:.1f} ms ratio={base_ms / ours_ms:.1f}")
     pane.close()
     wall.close()
+    core.stop()
     del app
 
 
