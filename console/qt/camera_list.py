@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.sites import Camera, CameraPurpose
-from console.qt.video_tile import CAMERA_MIME, STATUS_COLOURS, TileStatus, camera_mime
+from console.qt.tile_overlay import STATUS_COLOURS, TileStatus
+from console.qt.video_tile import CAMERA_MIME, camera_mime
 
 PURPOSE_GROUPS: tuple[tuple[CameraPurpose, str], ...] = (
     (CameraPurpose.BRIDGE_DECK, "Bridge decks"),

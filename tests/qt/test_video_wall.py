@@ -24,15 +24,8 @@ from console.core.sites import Camera, CameraKind, CameraPurpose, SiteRegistry, 
 from console.qt import camera_window
 from console.qt.panes.video_wall import PATROL_TILE, VideoWallPane
 from console.qt.sim_camera import WATERMARK_COLOUR, SimScene
-from console.qt.video_tile import (
-    BORDER_CHECKPOINT,
-    BORDER_IDLE,
-    STATUS_COLOURS,
-    TileStatus,
-    VideoTile,
-    camera_id_of,
-    camera_mime,
-)
+from console.qt.tile_overlay import BORDER_CHECKPOINT, STATUS_COLOURS, TileStatus
+from console.qt.video_tile import BORDER_IDLE, VideoTile, camera_id_of, camera_mime
 from tests.qt.test_camera_window import record_clip
 
 pytestmark = pytest.mark.qt

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 from console.core.sites import Camera, SiteRegistry
 from console.qt.camera_list import CameraList
 from console.qt.panes.base import Pane
-from console.qt.video_tile import CAMERA_MIME, TileStatus, VideoTile
+from console.qt.tile_overlay import TileStatus
+from console.qt.video_tile import CAMERA_MIME, VideoTile
 
 log = logging.getLogger(__name__)
 
