@@ -76,6 +76,8 @@ class AlarmPause:
         return runner.alarm_near(camera.camera_id, case.title_en or case.title)
 
     def _on_changed(self, events: Sequence[Event]) -> None:
+        if self.runner is None or self.runner.finished:
+            return  # no tour running: no case is read
         for event in events:
             if not isinstance(event, IncidentChanged) or event.action != "reported":
                 continue
