@@ -28,13 +28,13 @@ from console.core.incidents.rules import load_incident_rules
 from console.core.incidents.service import IncidentService
 from console.core.messages import MessageService
 from console.core.paths import city_dir, user_data_dir
+from console.core.patrol import PatrolBook, PatrolLog, load_patrol_book
 from console.core.search import SearchIndex, build_search_index, pinyin_romaniser
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
 from console.core.sim.colleagues import SimulatedColleagues
 from console.core.sim.geo import FloatArray
 from console.core.sim.responders import SimulatedResponders
 from console.core.sim.terminals import SimulatedTerminals
-from console.core.patrol import PatrolBook, PatrolLog, load_patrol_book
 from console.core.sites import SiteRegistry, load_sites
 from console.core.storage.engine import Database, open_database
 from console.core.units.board import UnitBoard
