@@ -51,7 +51,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget  # noqa:
 
 from console.core.city import default_city  # noqa: E402
 from console.core.clock import ManualClock  # noqa: E402
-from console.core.patrol import PatrolBook, Tour, TourStep  # noqa: E402
+from console.core.patrol import MIN_LOOK_S, PatrolBook, Tour, TourStep  # noqa: E402
 from console.core.runtime import ConsoleCore, CoreOptions  # noqa: E402
 from console.core.sites import Camera, SiteRegistry  # noqa: E402
 from console.qt.camera_window import CameraWindow, open_camera  # noqa: E402
@@ -195,13 +195,14 @@ def tour_on_wall(pane: VideoWallPane, core: ConsoleCore, steps: list[str]) -> li
         tuple(shift.shift_id for shift in shifts),
         60,
     )
+    clock = ManualClock(start=time.time())
     controller = PatrolController(
         pane,
         PatrolBook(shifts, (tour,)),
         core.patrol_log,
         core.sites,
         core.incidents,
-        ManualClock(start=time.time()),
+        clock,
         TZ,
         "bench",
     )
@@ -211,6 +212,7 @@ def tour_on_wall(pane: VideoWallPane, core: ConsoleCore, steps: list[str]) -> li
         loop = QEventLoop()
         arrival = Arrival(camera_id, loop)
         tile.sig_picture_shown.connect(arrival)
+        clock.advance(MIN_LOOK_S)  # the operator looked, as long as it takes to count
         started = time.perf_counter()
         if i == 0:
             controller.start("bench")

@@ -44,7 +44,7 @@ def main(folder: Path) -> int:
     controller = window.findChild(PatrolController)
     assert controller is not None
     controller.start(controller.book.tours[0].tour_id)
-    pump(app, 1.0)
+    pump(app, 3.5)  # "nothing found" counts after 3 s on show
     controller.confirm_nothing()
     pump(app, 1.0)
     controller.mark_anomaly("A van stopped on the bridge deck, hazard lights on")

@@ -10,6 +10,7 @@ import pytest
 
 from console.core.clock import ManualClock
 from console.core.patrol import (
+    MIN_LOOK_S,
     LateConfirmationError,
     Outcome,
     PatrolBook,
@@ -17,6 +18,7 @@ from console.core.patrol import (
     PatrolError,
     PatrolLog,
     Shift,
+    TooSoonError,
     Tour,
     TourRunner,
     TourStep,
@@ -324,6 +326,7 @@ def test_a_second_alarm_while_paused_is_shown_next(
     assert not runner.alarm_near("cam-0009", "again")  # already waiting
     assert runner.upcoming == ("cam-0009", "cam-0001", "cam-0004", "cam-0006")
     runner.acknowledge()
+    clock.advance(5.0)  # looked at it
     runner.confirm(Outcome.NOTHING_FOUND)
     second = runner.current
     assert second is not None and runner.paused
@@ -408,3 +411,18 @@ def test_commands_out_of_turn_are_refused(
     with pytest.raises(PatrolError, match="operator"):
         TourRunner(TOUR, " ", clock, log, book=BOOK, tz=TZ)
     assert len(log.runs()) == 1
+
+
+def test_nothing_found_needs_a_look_but_an_anomaly_counts_at_once(
+    runner: TourRunner, clock: ManualClock, log: PatrolLog
+) -> None:
+    runner.start()
+    clock.advance(MIN_LOOK_S - 0.5)
+    with pytest.raises(TooSoonError, match="at least 3 s"):
+        runner.confirm(Outcome.NOTHING_FOUND)
+    assert log.entries() == [] and runner.current is not None
+    assert runner.current.camera_id == "cam-0001"
+    clock.advance(0.5)
+    assert runner.confirm(Outcome.NOTHING_FOUND).outcome is Outcome.NOTHING_FOUND
+    entry = runner.confirm(Outcome.ANOMALY, "smoke under the deck")  # at once
+    assert (entry.camera_id, entry.outcome) == ("cam-0004", Outcome.ANOMALY)

@@ -100,6 +100,10 @@ def test_a_tour_is_confirmed_by_keystroke_and_a_late_checkpoint_is_missed(
         ("cam-0006", Outcome.MISSED),
     ]
     assert log[0].operator == "王敏" and log[0].confirmed_at == CONSOLE_START + 5
+    clock.advance(1)
+    bar.nothing.click()  # on show for 1 s: too soon to have looked
+    assert controller.running and any("at least 3 s" in m for m in messages)
+    clock.advance(4)
     bar.nothing.click()
     assert not controller.running and tile.highlighted is None
     assert bar.start_button.text() == "Start patrol"
@@ -170,9 +174,11 @@ def test_the_report_counts_each_operator_shift(
 ) -> None:
     controller, _bar, clock = patrol
     controller.start("test_tour")
+    clock.advance(5)
     controller.confirm_nothing()
     clock.advance(40)
     controller.refresh()  # the second checkpoint missed
+    clock.advance(5)
     controller.confirm_nothing()
     report = PatrolReport(controller.log, controller.book, controller.sites, clock, TZ)
     qtbot.addWidget(report)
@@ -187,9 +193,10 @@ def test_the_report_counts_each_operator_shift(
 def test_the_patrol_keys_leave_the_case_keys_alone_outside_the_wall(
     patrol: tuple[PatrolController, PatrolBar, ManualClock], qtbot: QtBot
 ) -> None:
-    controller, bar, _clock = patrol
+    controller, bar, clock = patrol
     queue = bar.window().findChild(QListWidget, "queue")  # where N adds a note to a case
     controller.start("test_tour")
+    clock.advance(5)
     queue.setFocus()
     qtbot.waitUntil(queue.hasFocus)
     qtbot.keyClick(queue, Qt.Key.Key_N)

@@ -30,9 +30,11 @@ from console.core.patrol.reports import (
 )
 from console.core.patrol.runner import (
     DEFAULT_GRACE_S,
+    MIN_LOOK_S,
     Checkpoint,
     LateConfirmationError,
     PatrolRecorder,
+    TooSoonError,
     TourRunner,
 )
 from console.core.patrol.store import PatrolLog
@@ -41,6 +43,7 @@ __all__ = [
     "ALARM_RADIUS_M",
     "ANOMALY_TYPE",
     "DEFAULT_GRACE_S",
+    "MIN_LOOK_S",
     "TOURS_NAME",
     "AlarmPause",
     "Checkpoint",
@@ -55,6 +58,7 @@ __all__ = [
     "PatrolRecorder",
     "PatrolRun",
     "Shift",
+    "TooSoonError",
     "Tour",
     "TourRunner",
     "TourStep",

@@ -24,6 +24,9 @@ from console.core.patrol.model import Outcome, PatrolBook, PatrolEntry, PatrolEr
 from console.core.timezones import TimeZoneSpec
 
 DEFAULT_GRACE_S = 10.0
+MIN_LOOK_S = 3.0
+"""A camera must be on show this long before "nothing found" counts: a confirmation sooner
+cannot have come from looking at it. An anomaly may be marked at once."""
 """Seconds after a checkpoint's dwell in which a confirmation still counts."""
 
 
@@ -83,12 +86,17 @@ class LateConfirmationError(PatrolError):
         """The entries logged as missed before the confirmation was refused."""
 
 
+class TooSoonError(PatrolError):
+    """ "Nothing found" came before the camera had been on show long enough to look at it."""
+
+
 class TourRunner:
     """One run of ``tour`` by ``operator``: what to show, confirmations, misses and alarms.
 
     ``book`` and ``tz`` say which shift (and shift day) each checkpoint belongs to;
     ``alarm_dwell_s`` is how long a camera put up by an alarm is shown once
-    acknowledged (default: the tour's longest dwell).
+    acknowledged (default: the tour's longest dwell); "nothing found" is refused
+    until a camera has been on show for ``min_look_s``.
     """
 
     def __init__(
@@ -102,6 +110,7 @@ class TourRunner:
         book: PatrolBook,
         tz: TimeZoneSpec,
         alarm_dwell_s: float | None = None,
+        min_look_s: float = MIN_LOOK_S,
     ) -> None:
         if not operator.strip():
             raise PatrolError("a patrol needs the operator's name")
@@ -112,6 +121,7 @@ class TourRunner:
         self.clock = clock
         self.log = log
         self.grace_s = grace_s
+        self.min_look_s = min_look_s
         self.book = book
         self.tz = tz
         self.alarm_dwell_s = (
@@ -214,6 +224,12 @@ class TourRunner:
                 missed,
             )
         now = self.clock.now()
+        looked = now - current.shown_at
+        if outcome is Outcome.NOTHING_FOUND and looked < self.min_look_s:
+            raise TooSoonError(
+                f"look at {current.camera_id} for at least {self.min_look_s:g} s before "
+                f"confirming nothing found ({looked:.1f} s so far)"
+            )
         entry = self._entry(current, outcome, confirmed_at=now, note=note.strip())
         self._record(entry)
         self._show_next(now)
