@@ -32,6 +32,8 @@ class FrameTick(QObject):
         super().__init__(parent)
         self._bus = bus
         self._panes: list[Pane] = []
+        self._off_screen: set[int] = set()
+        """Panes (ids) whose dock is behind another tab: Qt keeps them "visible"."""
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.tick)
@@ -50,6 +52,15 @@ class FrameTick(QObject):
         """Stop refreshing ``pane``."""
         if pane in self._panes:
             self._panes.remove(pane)
+        self._off_screen.discard(id(pane))
+
+    def set_on_screen(self, pane: Pane, on_screen: bool) -> None:
+        """Whether ``pane`` can be seen (its dock's ``visibilityChanged``): a dock behind
+        another tab stays visible to Qt, but refreshing it would be work nobody sees."""
+        if on_screen:
+            self._off_screen.discard(id(pane))
+        else:
+            self._off_screen.add(id(pane))
 
     def start(self) -> None:
         """Start ticking."""
@@ -64,7 +75,7 @@ class FrameTick(QObject):
         started = time.perf_counter()
         drained = self._bus.drain()
         for pane in self._panes:
-            if pane.isVisible():
+            if pane.isVisible() and id(pane) not in self._off_screen:
                 pane.refresh()
         self.last_tick_ms = (time.perf_counter() - started) * 1000.0
         self.max_tick_ms = max(self.max_tick_ms, self.last_tick_ms)

@@ -71,6 +71,9 @@ class MainWindow(QMainWindow):
         self.docks[pane.PANE_ID] = dock
         pane.attach(self._bus)
         self._frame_tick.add_pane(pane)
+        dock.visibilityChanged.connect(
+            lambda shown, p=pane: self._frame_tick.set_on_screen(p, shown)
+        )
         self._view_menu.addAction(dock.toggleViewAction())
         return dock
 
