@@ -9,7 +9,8 @@ which hands every subscriber what arrived since the last drain:
   (positions), so any ingest rate costs at most one delivery per key per tick.
 
 ``subscribe`` returns a :class:`Subscription`; closing it stops delivery. A topic
-ending in ``.*`` subscribes to every topic with that prefix.
+ending in ``.*`` subscribes to every topic with that prefix; the topic ``*``
+subscribes to every topic (the recorder uses it).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from console.core.events import Event, PayloadQuarantined
 log = logging.getLogger(__name__)
 
 Callback = Callable[[Sequence[Event]], None]
+
+ALL_TOPICS = "*"
+"""The topic that matches every topic."""
 
 
 class Delivery(enum.Enum):
@@ -53,6 +57,8 @@ class Subscription:
 
     def matches(self, topic: str) -> bool:
         """Whether events of ``topic`` go to this subscription."""
+        if self.topic == ALL_TOPICS:
+            return True
         if self.topic.endswith(".*"):
             return topic.startswith(self.topic[:-1])
         return topic == self.topic

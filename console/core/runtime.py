@@ -29,6 +29,7 @@ from console.core.incidents.service import IncidentService
 from console.core.messages import MessageService
 from console.core.paths import city_dir, user_data_dir
 from console.core.patrol import PatrolBook, PatrolLog, load_patrol_book
+from console.core.recording import Recorder
 from console.core.search import SearchIndex, build_search_index, pinyin_romaniser
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
 from console.core.sim.colleagues import SimulatedColleagues
@@ -61,6 +62,8 @@ class CoreOptions:
     """Share of new cases the simulated colleague desks work (0: none)."""
     history_dir: Path | None = None
     """Where vehicle position history is kept (default: the user data folder's ``history``)."""
+    recording_dir: Path | None = None
+    """Where every bus event is recorded (None: no recording)."""
 
 
 @dataclass(slots=True)
@@ -98,6 +101,8 @@ class ConsoleCore:
     """The city's shifts and camera tours."""
     patrol_log: PatrolLog | None = None
     """Who looked at which camera when, on patrol."""
+    recorder: Recorder | None = None
+    """Records every bus event to disk (when ``CoreOptions.recording_dir`` is set)."""
     """Cameras, passenger stations and weigh stations."""
     bridge_safety: BridgeSafety | None = None
     """The bridge safety monitor (levels, alarms, vessels) and the bridge case enricher."""
@@ -113,6 +118,8 @@ class ConsoleCore:
         Called on the GUI thread (about once a second of wall time); every
         change goes through the case service, audited.
         """
+        if self.recorder is not None:
+            self.recorder.poll()  # written out even while the bus is quiet
         now = self.clock.now()
         if self.responders is not None:
             self.responders.step(now)
@@ -140,6 +147,10 @@ class ConsoleCore:
     def stop(self) -> None:
         """Stop the sources, close subscriptions and the database (idempotent)."""
         self.simulation.stop()
+        if self.recorder is not None:
+            self.bus.drain()  # what is still queued is recorded too
+            self.recorder.close()
+            self.recorder = None
         if self.geofences is not None:
             self.geofences.close()
         if self.responders is not None:
@@ -274,4 +285,7 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         colleagues.attach(bus)
         colleagues.load(open_cases)
         core.colleagues = colleagues
+    if options.recording_dir is not None:
+        core.recorder = Recorder(options.recording_dir, clock)
+        core.recorder.attach(bus)  # a crash's torn tail is reported in recorder.problems
     return core

@@ -92,6 +92,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         help="with --run-for: save a PNG of the main window before exiting",
     )
+    parser.add_argument(
+        "--record",
+        metavar="DIR",
+        type=Path,
+        help="record every event of this run into DIR (compressed segments, one an hour)",
+    )
     parser.add_argument("--size", default="1680x1000", help="initial window size WxH")
     parser.add_argument(
         "--headless", action="store_true", help="use Qt's offscreen platform (no display needed)"
@@ -183,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         start=_start_time(args.start),
         colleague_share=min(max(args.colleague_share, 0.0), 1.0),
         history_dir=args.history,
+        recording_dir=args.record,
     )
     status = run_console(args, options)
     if args.run_for is not None and errors.count:

@@ -138,3 +138,17 @@ def test_reject_quarantines_counts_and_posts(bus: EventBus) -> None:
 def test_subscribe_needs_a_topic(bus: EventBus) -> None:
     with pytest.raises(ValueError, match="topic"):
         bus.subscribe("", list)
+
+
+def test_star_topic_receives_every_topic(bus: EventBus) -> None:
+    every: list[Event] = []
+    bus.subscribe("*", every.extend)
+    bus.post(_position(1, 0.0))
+    bus.post(_call(1))
+    bus.post(IncidentChanged(0.0, 1, "new", "opened", "system"))
+    assert bus.drain() == 3
+    assert sorted(e.TOPIC for e in every) == [
+        "hotline.call",
+        "incident.changed",
+        "vehicle.position",
+    ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from console.core.events import Event, VehicleBatch
+from console.core.events import Event, IncidentChanged, VehicleBatch
 from console.core.history import fleet_snapshot
+from console.core.recording import RecordingReader
 from console.core.runtime import CoreOptions, build_core
 
 
@@ -128,3 +131,24 @@ def test_positions_are_recorded_into_the_history_folder(tmp_path: Path) -> None:
     finally:
         core.stop()
     assert (tmp_path / "history").is_dir()
+
+
+def test_a_core_with_a_recording_folder_records_every_bus_event(tmp_path: Path) -> None:
+    """Simulation batches and the operator's actions alike, readable after the core stops."""
+    core = build_core(
+        replace(_options(tmp_path, colleague_share=0.0), recording_dir=tmp_path / "rec")
+    )
+    try:
+        core.simulation.step_once()
+        case = core.incidents.report("road_accident", 117.3655, 32.9390, "两车追尾", "op-li")
+        core.incidents.accept(case.id, "op-li")
+        core.bus.drain()
+    finally:
+        core.stop()
+    assert core.recorder is None  # closed with the core
+    with RecordingReader(tmp_path / "rec") as reader:
+        recorded = [event for _at, event in reader.events_between(-math.inf, math.inf)]
+        assert reader.problems == []
+    assert any(isinstance(e, VehicleBatch) for e in recorded)
+    changes = [(e.action, e.actor) for e in recorded if isinstance(e, IncidentChanged)]
+    assert ("reported", "op-li") in changes and ("accepted", "op-li") in changes

@@ -1,0 +1,143 @@
+"""Reading a recording: its time range, the events between two times, seeking by time.
+
+The reader only ever opens files for reading. On open it rebuilds the time
+index from the block headers of every segment; damaged or truncated blocks are
+skipped and listed in :attr:`RecordingReader.problems` (also logged as
+warnings), never raised.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from console.core.events import Event
+from console.core.recording.encoding import EncodingError, decode_event
+from console.core.recording.format import (
+    RECORD,
+    BlockRef,
+    RecordingProblem,
+    read_payload,
+    scan_segment,
+    segment_files,
+)
+
+log = logging.getLogger(__name__)
+
+
+class RecordingReader:
+    """A read-only view of the recording in ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise FileNotFoundError(f"no recording folder at {self.folder}")
+        self.problems: list[RecordingProblem] = []
+        """What was skipped and why, in the order found."""
+        self._reported: set[RecordingProblem] = set()
+        blocks: list[BlockRef] = []
+        for _sequence, path in segment_files(self.folder):
+            found, problems = scan_segment(path)
+            blocks.extend(found)
+            for problem in problems:
+                self._report(problem)
+        self.index: tuple[BlockRef, ...] = tuple(blocks)
+        """The time index: every readable block, in recording order."""
+        latest = -float("inf")
+        self._reach: list[float] = []
+        for block in blocks:
+            latest = max(latest, block.t_last)
+            self._reach.append(latest)
+        self._files: dict[Path, BinaryIO] = {}
+
+    def _report(self, problem: RecordingProblem) -> None:
+        if problem not in self._reported:
+            self._reported.add(problem)
+            self.problems.append(problem)
+            log.warning("recording %s: skipped %s", self.folder, problem)
+
+    def time_range(self) -> tuple[float, float] | None:
+        """Times of the first and the last record (None for an empty recording)."""
+        if not self.index:
+            return None
+        return self.index[0].t_first, self._reach[-1]
+
+    def seek(self, at: float) -> int:
+        """Index (into :attr:`index`) of the first block holding records at or after ``at``."""
+        return bisect.bisect_left(self._reach, at)
+
+    def events_between(self, t0: float, t1: float) -> Iterator[tuple[float, Event]]:
+        """Every ``(time, event)`` recorded with ``t0 <= time <= t1``, in recording order."""
+        for position in range(self.seek(t0), len(self.index)):
+            block = self.index[position]
+            if block.t_first > t1:
+                break
+            for at, event in self._records(block):
+                if at > t1:
+                    return
+                if at >= t0:
+                    yield at, event
+
+    def _records(self, block: BlockRef) -> Iterator[tuple[float, Event]]:
+        """The decoded records of one block; damage is reported and skipped."""
+        name = block.segment.name
+        payload = read_payload(self._file(block.segment), block)
+        if isinstance(payload, str):
+            self._report(RecordingProblem(name, block.offset, payload))
+            return
+        try:
+            raw = zlib.decompress(payload)
+        except zlib.error as exc:
+            self._report(RecordingProblem(name, block.offset, f"cannot decompress: {exc}"))
+            return
+        if len(raw) != block.raw_length:
+            self._report(RecordingProblem(name, block.offset, "block length does not match"))
+            return
+        offset = 0
+        for number in range(block.count):
+            if offset + RECORD.size > len(raw):
+                reason = f"record {number} truncated"
+                self._report(RecordingProblem(name, block.offset, reason))
+                return
+            length, crc, at = RECORD.unpack_from(raw, offset)
+            start = offset + RECORD.size
+            offset = start + length
+            body = raw[start:offset]
+            where = f"record {number} at {at:.3f}"
+            if len(body) != length or zlib.crc32(body) != crc:
+                self._report(RecordingProblem(name, block.offset, f"{where}: CRC mismatch"))
+                return
+            try:
+                event = decode_event(body)
+            except EncodingError as exc:
+                self._report(RecordingProblem(name, block.offset, f"{where}: {exc.reason}"))
+                continue
+            yield at, event
+
+    def _file(self, path: Path) -> BinaryIO:
+        file = self._files.get(path)
+        if file is None:
+            file = self._files[path] = path.open("rb")
+        return file
+
+    def close(self) -> None:
+        """Close the files opened for reading (the reader can be used again after)."""
+        for file in self._files.values():
+            file.close()
+        self._files.clear()
+
+    def __enter__(self) -> RecordingReader:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
