@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -43,33 +45,53 @@ class PatrolBar(QWidget):
         self.tz = tz
         self.tours = QComboBox()
         self.tours.setToolTip("Camera tours of this city (due ones first)")
-        self.tours.setMinimumWidth(220)
+        # long tour names do not widen the bar (the wall shares the window with the map)
+        self.tours.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.tours.setMinimumContentsLength(18)
         self.start_button = QPushButton("Start patrol")
         self.start_button.clicked.connect(self._start_or_stop)
         self.caption = QLabel("No patrol running")
         self.caption.setObjectName("patrol_caption")
+        # the caption takes the room left and is cut there, never widening the window
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.time_left = QProgressBar()
         self.time_left.setTextVisible(False)
-        self.time_left.setFixedWidth(120)
+        self.time_left.setFixedWidth(90)
         self.time_left.setFixedHeight(8)
         self.nothing = self._button(
-            f"Nothing found ({KEYS['nothing']})", controller.confirm_nothing
+            f"Nothing found · {KEYS['nothing']}",
+            controller.confirm_nothing,
+            "Looked: nothing to report at this camera",
         )
-        self.anomaly = self._button(f"Anomaly ({KEYS['anomaly']})", controller.mark_anomaly)
+        self.anomaly = self._button(
+            f"Anomaly · {KEYS['anomaly']}",
+            controller.mark_anomaly,
+            "Something is wrong here: a case with this picture",
+        )
         self.acknowledge = self._button(
-            f"Acknowledge alarm ({KEYS['acknowledge']})", controller.acknowledge
+            f"Alarm seen · {KEYS['acknowledge']}",
+            controller.acknowledge,
+            "Acknowledge the alarm that holds the tour on this camera",
         )
         report = QPushButton("Patrol report…")
         report.clicked.connect(self.sig_report)
-        layout = QHBoxLayout(self)
+        # two rows: the tour and its controls, then the checkpoint and its confirmations
+        # (one row would make the wall, and with it the window, wider than a screen)
+        top, bottom = QHBoxLayout(), QHBoxLayout()
+        top.addWidget(self.tours, 1)
+        top.addWidget(self.start_button)
+        top.addWidget(report)
+        bottom.addWidget(self.caption, 1)
+        bottom.addWidget(self.time_left)
+        for widget in (self.nothing, self.anomaly, self.acknowledge):
+            bottom.addWidget(widget)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
-        for widget in (self.tours, self.start_button):
-            layout.addWidget(widget)
-        layout.addSpacing(12)
-        layout.addWidget(self.caption, 1)
-        layout.addWidget(self.time_left)
-        for widget in (self.nothing, self.anomaly, self.acknowledge, report):
-            layout.addWidget(widget)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
         self.shortcuts: list[QShortcut] = []
         self.install_keys(self)
         self._listed_minute = -1
@@ -131,7 +153,7 @@ class PatrolBar(QWidget):
         if runner is None or current is None:
             self._idle()
             return
-        self.caption.setText(f"{runner.tour.name_en} · {controller.caption()}")
+        self._say(f"{runner.tour.name_en} · {controller.caption()}")
         total = max(current.due_at - current.shown_at, 1.0)
         self.time_left.setRange(0, 1000)
         self.time_left.setValue(round(1000 * max(runner.seconds_left(), 0.0) / total))
@@ -140,6 +162,12 @@ class PatrolBar(QWidget):
         self.anomaly.setEnabled(not runner.paused)
 
     # ---- Building
+
+    def _say(self, text: str) -> None:
+        """The caption (and its tooltip, for when it is cut)."""
+        if self.caption.text() != text:
+            self.caption.setText(text)
+            self.caption.setToolTip(text)
 
     def _idle(self) -> None:
         """No tour running: say which are due (the list is read again each minute)."""
@@ -150,7 +178,7 @@ class PatrolBar(QWidget):
             controller = self.controller
             now, log = controller.clock.now(), controller.log
             due = [t.name_en for t in controller.book.due(now, self.tz, log.last_run_at())]
-            self.caption.setText(
+            self._say(
                 f"No patrol running · due now: {', '.join(due)}" if due else "No patrol running"
             )
             self.time_left.setValue(0)
@@ -161,8 +189,9 @@ class PatrolBar(QWidget):
         elif (tour_id := self.tours.currentData()) is not None:
             self.controller.start(tour_id)
 
-    def _button(self, text: str, slot: Callable[[], None]) -> QPushButton:
+    def _button(self, text: str, slot: Callable[[], None], tip: str) -> QPushButton:
         button = QPushButton(text)
+        button.setToolTip(tip)
         button.clicked.connect(lambda: slot())
         return button
 

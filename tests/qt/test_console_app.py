@@ -42,6 +42,8 @@ def test_window_runs_the_simulation_end_to_end(
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()
+    # every pane fits a 1680 px wide window (a pane's minimum width widens the window)
+    assert window.minimumSizeHint().width() <= 1680
     assert set(window.docks) == {
         "map",
         "incident_queue",

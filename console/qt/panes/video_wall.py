@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -45,6 +46,8 @@ DEFAULT_LAYOUT = 4
 PATROL_TILE = 0
 """The tile a patrol tour drives."""
 STATE_VERSION = 1
+MIN_WIDTH_PX = 360
+"""The narrowest the wall's dock may be made."""
 CLOCK_INTERVAL_MS = 500
 """How often the tiles' clocks are brought up to date while the pane is shown."""
 _TOOLBAR_STYLE = """
@@ -131,6 +134,9 @@ class VideoWallPane(Pane):
         layout.setSpacing(4)
         layout.addWidget(self._build_toolbar())
         layout.addWidget(self._splitter, 1)
+        # the wall shares its column with the map: its bars may be cut in a narrow column,
+        # the window is never made wider than the screen for them
+        self.setMinimumWidth(MIN_WIDTH_PX)
         self._clock = QTimer(self)
         self._clock.setInterval(CLOCK_INTERVAL_MS)
         self._clock.timeout.connect(self._tick_clocks)
@@ -266,8 +272,7 @@ class VideoWallPane(Pane):
         self.cameras_button.setToolTip("Show or hide the camera list")
         self.cameras_button.toggled.connect(self.camera_list.setVisible)
         row.addWidget(self.cameras_button)
-        row.addSpacing(12)
-        row.addWidget(QLabel("Layout", bar))
+        row.addSpacing(8)
         self._layout_group = QButtonGroup(bar)
         self._layout_group.setExclusive(True)
         self._layout_buttons: dict[int, QPushButton] = {}
@@ -285,14 +290,17 @@ class VideoWallPane(Pane):
         clear.setToolTip("Take every camera off the wall")
         clear.clicked.connect(self.clear_wall)
         row.addWidget(clear)
-        row.addStretch(1)
         self.notice = QLabel(bar)
         self.notice.setObjectName("wallNotice")
-        row.addWidget(self.notice)
+        row.addWidget(self.notice, 1)
         self.summary = QLabel(bar)
         self.summary.setObjectName("wallSummary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        row.addWidget(self.summary)
+        row.addWidget(self.summary, 1)
+        for label in (self.notice, self.summary):
+            # they take the room left, never widening the wall (and with it the window)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return bar
 
     def _tile_for(self, camera_id: str) -> int:
