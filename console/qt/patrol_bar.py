@@ -116,10 +116,11 @@ class PatrolBar(QWidget):
         for shortcut in self.shortcuts:
             shortcut.setEnabled(controller.running)
 
-    def fill_tours(self) -> None:
-        """List the tours, those due now first and marked."""
+    def fill_tours(self) -> list[str]:
+        """List the tours, those due now first and marked; the names of those due."""
         book, now = self.controller.book, self.controller.clock.now()
-        due = {t.tour_id for t in book.due(now, self.tz, self.controller.log.last_run_at())}
+        due_tours = book.due(now, self.tz, self.controller.log.last_run_at())
+        due = {t.tour_id for t in due_tours}
         chosen = self.tours.currentData()
         self.tours.clear()
         for tour in sorted(book.tours, key=lambda t: (t.tour_id not in due, t.name_en)):
@@ -128,6 +129,7 @@ class PatrolBar(QWidget):
             self.tours.addItem(f"{tour.name_en} ({minutes} min){mark}", tour.tour_id)
         if chosen is not None and (index := self.tours.findData(chosen)) >= 0:
             self.tours.setCurrentIndex(index)
+        return [t.name_en for t in due_tours]
 
     def update_state(self) -> None:
         """Buttons, shortcuts and caption for what is running now."""
@@ -174,10 +176,7 @@ class PatrolBar(QWidget):
         minute = int(self.controller.clock.now() // 60)
         if minute != self._listed_minute:
             self._listed_minute = minute
-            self.fill_tours()
-            controller = self.controller
-            now, log = controller.clock.now(), controller.log
-            due = [t.name_en for t in controller.book.due(now, self.tz, log.last_run_at())]
+            due = self.fill_tours()
             self._say(
                 f"No patrol running · due now: {', '.join(due)}" if due else "No patrol running"
             )

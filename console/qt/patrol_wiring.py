@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QVBoxLayout
+from PySide6.QtWidgets import QMenu
 
 from console.core.runtime import ConsoleCore
 from console.qt.camera_window import open_camera
@@ -71,9 +71,7 @@ def install_video_patrol(
     )
     controller.alarms.attach(core.bus)
     bar = PatrolBar(controller, tz)
-    layout = wall.layout()
-    assert isinstance(layout, QVBoxLayout)
-    layout.insertWidget(0, bar)
+    wall.add_bar(bar)
     bar.install_keys(wall)
     # a click anywhere on the wall gives it the focus, and with it the patrol's keys
     wall.setFocusPolicy(Qt.FocusPolicy.ClickFocus)

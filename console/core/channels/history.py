@@ -140,21 +140,13 @@ class ChannelHistory:
         groups = sorted({self._where[c][0] for c in channel_ids if c in self._where})
         return (self._alarm_serial, *(self._groups[g].total for g in groups))
 
-    def window(
-        self, channel_id: str, t0: float, t1: float, max_points: int = 2000
-    ) -> tuple[FloatArray, ValueArray]:
-        """The channel over ``[t0, t1]`` in at most ``max_points`` points (min/max bins)."""
-        where = self._where.get(channel_id)
-        if where is None:
-            return np.zeros(0, np.float64), np.zeros(0, np.float32)
-        return self._groups[where[0]].window(where[1], t0, t1, max_points)
-
     def window_groups(
         self, channel_ids: Sequence[str], t0: float, t1: float, max_points: int = 2000
     ) -> list[tuple[tuple[str, ...], FloatArray, ValueArray]]:
-        """:meth:`window` of several channels, group by group in one pass each: for every
-        group, its channels among ``channel_ids``, their shared times and their values
-        (one row per channel). Unknown channels are left out."""
+        """Several channels over ``[t0, t1]`` in at most ``max_points`` points each (min/max
+        bins), one pass per group: for every group, its channels among ``channel_ids``,
+        their shared times and their values (one row per channel). Unknown channels are
+        left out."""
         by_group: dict[str, list[str]] = {}
         for channel_id in channel_ids:
             where = self._where.get(channel_id)

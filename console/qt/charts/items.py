@@ -6,9 +6,9 @@ is Python calls into Qt, not painting): a curve scans its data for its bounds
 and rebuilds its extent, an infinite line recomputes its extent, an axis records
 its picture again even when its range did not change. These items avoid that:
 
-- :class:`Traces`: every curve of a chart in one item, polylines made straight
-  from the arrays; its extent never changes (the painter clips), so a moving
-  view asks nothing of it but a paint;
+- :class:`Traces`: every curve of a chart in one item, polylines made in the
+  paint from the points exposed; its extent never changes (the painter clips),
+  so a moving view asks nothing of it but a paint;
 - :class:`Rules`: the grid and the warning thresholds, drawn across the exposed
   part of the view in the paint;
 - :class:`ValueAxis`: the value axis, redrawn only when its range really changed;
@@ -108,8 +108,6 @@ class Traces(pg.GraphicsObject):
         self.pens = pens
         self._groups: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.revision = 0
-        """Counts the changes of what is drawn."""
         self.changed_since = math.inf
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
@@ -132,7 +130,6 @@ class Traces(pg.GraphicsObject):
             self._groups[channel_ids] = (x, ys)
             for channel_id, y in zip(channel_ids, ys, strict=True):
                 self._data[channel_id] = (x, y)
-            self.revision += 1
             # the lines change from the point before the first one that changed
             since = float(x[start - 1]) if 0 < start <= x.size else -math.inf
             self.changed_since = min(self.changed_since, since)
@@ -177,8 +174,6 @@ class Rules(pg.GraphicsObject):
         self.grid_rows: list[float] = []
         self.grid_columns: list[float] = []
         self.levels: dict[WarningLevel, list[float]] = {}
-        self.revision = 0
-        """Counts the changes of what is drawn."""
         self.level_pens = {
             level: pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine)
             for level, colour in LEVEL_COLOURS.items()
@@ -186,10 +181,8 @@ class Rules(pg.GraphicsObject):
 
     def set_grid(self, rows: Sequence[float], columns: Sequence[float]) -> None:
         """The grid lines from now on."""
-        rows, columns = [float(v) for v in rows], [float(v) for v in columns]
-        if rows != self.grid_rows or columns != self.grid_columns:
-            self.grid_rows, self.grid_columns = rows, columns
-            self.revision += 1
+        self.grid_rows = [float(v) for v in rows]
+        self.grid_columns = [float(v) for v in columns]
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
         """Everywhere: the lines cross whatever the view shows."""

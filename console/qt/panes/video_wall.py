@@ -221,6 +221,12 @@ class VideoWallPane(Pane):
         """Whether a patrol checkpoint holds the patrol tile."""
         return self._patrolling
 
+    def add_bar(self, bar: QWidget) -> None:
+        """Put ``bar`` over the wall's own toolbar (the patrol bar)."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, bar)
+
     def clear_wall(self) -> None:
         """Empty every tile (the patrol tile keeps a running checkpoint)."""
         for index, tile in enumerate(self._tiles):
