@@ -164,6 +164,7 @@ def build_console(
     timer.setInterval(1000)
     timer.timeout.connect(status.update_figures)
     timer.timeout.connect(lambda: _step_automatic(core))
+    timer.timeout.connect(charts.advance_figures)  # refresh skips the pane behind a tab
     timer.start()
     if not window.restore_layout():
         # once shown and laid out: Qt ignores dock sizes asked of a window not yet shown

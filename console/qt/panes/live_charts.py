@@ -154,9 +154,14 @@ class LiveChartsPane(Pane):
 
     def refresh(self) -> None:
         """Let the city figures move on to now, then draw what moved on (frame tick)."""
+        self.advance_figures()
+        self.workspace.refresh()
+
+    def advance_figures(self) -> None:
+        """Let the sampled city figures move on to now. Called also while the pane is not
+        shown (once a second): their history is kept whether anyone looks or not."""
         if self._clock is not None:
             self.recorder.advance(self._clock.now())
-        self.workspace.refresh()
 
     def save_state(self) -> dict[str, Any]:
         """The charts and the live window."""
