@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -18,6 +19,19 @@ class Clock(Protocol):
 
     def now(self) -> float:
         """Current time, seconds since the Unix epoch."""
+        ...
+
+
+class SpeedClock(Clock, Protocol):
+    """A clock whose pace the operator sets: the simulation's, or a replay's."""
+
+    @property
+    def factor(self) -> float:
+        """How many seconds of the clock pass per real second."""
+        ...
+
+    def set_factor(self, factor: float) -> None:
+        """Change the pace without a jump in time."""
         ...
 
 
@@ -56,12 +70,15 @@ class CompressedClock:
     simulated time stays continuous across the change.
     """
 
-    def __init__(self, start: float, factor: float = 1.0) -> None:
+    def __init__(
+        self, start: float, factor: float = 1.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         if factor <= 0:
             raise ValueError("time-compression factor must be positive")
         self._lock = threading.Lock()
+        self._monotonic = monotonic
         self._anchor_sim = start
-        self._anchor_real = time.monotonic()
+        self._anchor_real = monotonic()
         self._factor = factor
 
     @property
@@ -74,7 +91,7 @@ class CompressedClock:
         if factor <= 0:
             raise ValueError("time-compression factor must be positive")
         with self._lock:
-            real = time.monotonic()
+            real = self._monotonic()
             self._anchor_sim += (real - self._anchor_real) * self._factor
             self._anchor_real = real
             self._factor = factor
@@ -89,4 +106,4 @@ class CompressedClock:
     def now(self) -> float:
         """Current simulated time."""
         with self._lock:
-            return self._anchor_sim + (time.monotonic() - self._anchor_real) * self._factor
+            return self._anchor_sim + (self._monotonic() - self._anchor_real) * self._factor

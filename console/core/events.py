@@ -402,14 +402,23 @@ class UnitPosition(Event):
 
 @dataclass(frozen=True, slots=True)
 class IncidentChanged(Event):
-    """An incident was created or changed; the stored state is the truth."""
+    """An incident was created or changed; the stored state is the truth.
+
+    ``case`` is the case as stored after the change (JSON of its columns, see
+    :mod:`console.core.incidents.snapshot`), so a recording can show the queue as
+    it was; empty where the sender does not know it.
+    """
 
     TOPIC: ClassVar[str] = "incident.changed"
+    VERSION: ClassVar[int] = 2
 
     incident_id: int
     status: str
     action: str
     actor: str
+    case: str = field(default="", repr=False)
+    reason: str = ""
+    """The reason or note the actor gave ('' if none)."""
 
     def key(self) -> Hashable:
         return self.incident_id

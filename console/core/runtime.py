@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from console.core.alarms import AlarmFlood, load_alarm_flood_config
 from console.core.bridges.monitor import BridgeSafety, install_bridge_monitoring
 from console.core.bus import EventBus
 from console.core.city.city import City
 from console.core.city.loader import load_city
-from console.core.clock import CompressedClock
+from console.core.clock import CompressedClock, SpeedClock
 from console.core.geofence import GeofenceEngine, bridge_fences, load_bridge_fence_config
 from console.core.geofence.store import load_fences
 from console.core.history import HistoryRecorder, HistoryStore, load_history_config
@@ -33,6 +35,7 @@ from console.core.recording import Recorder
 from console.core.search import SearchIndex, build_search_index, pinyin_romaniser
 from console.core.sim import CitySimulation, SimulationSource, simulation_config
 from console.core.sim.colleagues import SimulatedColleagues
+from console.core.sim.config import SimulationConfig
 from console.core.sim.geo import FloatArray
 from console.core.sim.responders import SimulatedResponders
 from console.core.sim.terminals import SimulatedTerminals
@@ -45,7 +48,22 @@ from console.core.units.plan import UnitPlan, load_unit_plan
 from console.core.units.recommend import recommend_units
 from console.core.units.registry import UnitRegistry
 
+if TYPE_CHECKING:
+    from console.core.review.source import ReviewSource
+
 log = logging.getLogger(__name__)
+
+
+class Source(Protocol):
+    """What feeds the bus: the simulation, or a recording under review."""
+
+    def start(self) -> None:
+        """Begin posting."""
+        ...
+
+    def stop(self) -> None:
+        """Stop posting (idempotent)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +90,11 @@ class ConsoleCore:
 
     city: City
     bus: EventBus
-    clock: CompressedClock
+    clock: SpeedClock
     database: Database
     incidents: IncidentService
     intake: IncidentIntake
-    simulation: SimulationSource
+    simulation: Source
     units: UnitRegistry
     plan: UnitPlan
     board: UnitBoard
@@ -103,7 +121,10 @@ class ConsoleCore:
     """Who looked at which camera when, on patrol."""
     recorder: Recorder | None = None
     """Records every bus event to disk (when ``CoreOptions.recording_dir`` is set)."""
-    """Cameras, passenger stations and weigh stations."""
+    review: ReviewSource | None = None
+    """The recording this core replays (None: live); nothing can be changed then."""
+    scratch_dir: Path | None = None
+    """A folder of the core's own, deleted when it stops (review's scratch database)."""
     bridge_safety: BridgeSafety | None = None
     """The bridge safety monitor (levels, alarms, vessels) and the bridge case enricher."""
     _search: SearchIndex | None = None
@@ -120,6 +141,8 @@ class ConsoleCore:
         """
         if self.recorder is not None:
             self.recorder.poll()  # written out even while the bus is quiet
+        if self.review is not None:
+            return  # a recording shows what happened; nothing runs by itself
         now = self.clock.now()
         if self.responders is not None:
             self.responders.step(now)
@@ -173,6 +196,9 @@ class ConsoleCore:
         self.board.close()
         self.intake.close()
         self.database.close()
+        if self.scratch_dir is not None:
+            shutil.rmtree(self.scratch_dir, ignore_errors=True)
+            self.scratch_dir = None
 
     @property
     def timezone(self) -> str:
@@ -195,22 +221,23 @@ def division_name(city: City, code: str) -> str:
     return division.name if division is not None else code
 
 
-def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCore:
-    """Load the city, open storage and wire the bus, incidents and the simulation."""
+def build_core(
+    options: CoreOptions, city_path: Path | None = None, clock: CompressedClock | None = None
+) -> ConsoleCore:
+    """Load the city, open storage and wire the bus, incidents and the simulation.
+
+    ``clock`` (default: simulated time from ``options.start`` at ``options.speed``)
+    is the one clock every part reads.
+    """
     directory = city_path or city_dir(options.city)
     city = load_city(directory)
-    clock = CompressedClock(start=options.start, factor=options.speed)
+    clock = clock or CompressedClock(start=options.start, factor=options.speed)
     bus = EventBus(clock)
     database = open_database(options.database_url)
     log.info("database: %s (schema %s)", database.describe(), database.schema_version)
 
-    rules = load_incident_rules(directory / "incident_types.json")
-    plan = load_unit_plan(city, directory)
-    units = UnitRegistry(
-        plan.units, division_info_for(city), rules.office_suffix, rules.office_suffix_zh
-    )
+    plan, units, incidents = case_service(city, directory, database, bus, clock)
     name_of = functools.partial(division_name, city)
-    incidents = IncidentService(database, bus, clock, city.lookup, rules, units, name_of)
     flood = AlarmFlood.build(database, clock, bus, load_alarm_flood_config(directory))
     intake = IncidentIntake(incidents, flood)
     intake.attach(bus)
@@ -225,18 +252,7 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     automatic.attach(bus)
     automatic.load(open_cases)
     sites = load_sites(directory, city)
-    config = simulation_config(
-        directory,
-        city.boundary,
-        [(b.bridge_id, b.lon, b.lat) for b in city.bridges],
-        city.fleet_counts,
-        iot_station_count=city.iot_base_stations,
-        hotline_calls_per_day=city.hotline_calls_per_day,
-        seed=options.seed,
-        time_compression=options.speed,
-        weigh_stations=[(s.station_id, s.lon, s.lat) for s in sites.weigh_stations],
-    )
-    stepper = CitySimulation(config, start=options.start)
+    config, stepper = city_simulation(city, sites, options)
     simulation = SimulationSource(stepper, bus, clock, bbox=city.bbox)
     core = ConsoleCore(
         city,
@@ -255,11 +271,8 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
     core.sites = sites
     core.patrol_book = load_patrol_book(directory, sites)
     core.patrol_log = PatrolLog(database)
-    core.city_simulation = stepper
     core.bridge_safety = install_bridge_monitoring(core, config.bridge_monitoring)
-    core.plate_of = stepper.plate
-    core.operator_of = stepper.operator
-    core.iot_stations = (stepper.iot.lon, stepper.iot.lat)
+    know_fleet(core, stepper)
     fence_file = directory / "geofences.json"
     fixed_fences = (
         bridge_fences(city.bridges, load_bridge_fence_config(fence_file))
@@ -286,6 +299,46 @@ def build_core(options: CoreOptions, city_path: Path | None = None) -> ConsoleCo
         colleagues.load(open_cases)
         core.colleagues = colleagues
     if options.recording_dir is not None:
-        core.recorder = Recorder(options.recording_dir, clock)
+        meta = {"city": options.city, "seed": options.seed, "speed": options.speed}
+        core.recorder = Recorder(options.recording_dir, clock, meta=meta)
         core.recorder.attach(bus)  # a crash's torn tail is reported in recorder.problems
     return core
+
+
+def case_service(
+    city: City, directory: Path, database: Database, bus: EventBus, clock: SpeedClock
+) -> tuple[UnitPlan, UnitRegistry, IncidentService]:
+    """The city's unit plan, its units and the case service on ``database``."""
+    rules = load_incident_rules(directory / "incident_types.json")
+    plan = load_unit_plan(city, directory)
+    units = UnitRegistry(
+        plan.units, division_info_for(city), rules.office_suffix, rules.office_suffix_zh
+    )
+    name_of = functools.partial(division_name, city)
+    return plan, units, IncidentService(database, bus, clock, city.lookup, rules, units, name_of)
+
+
+def city_simulation(
+    city: City, sites: SiteRegistry, options: CoreOptions
+) -> tuple[SimulationConfig, CitySimulation]:
+    """The built-in simulation of ``city`` (its fleet, plates, stations) for ``options``."""
+    config = simulation_config(
+        city.directory,
+        city.boundary,
+        [(b.bridge_id, b.lon, b.lat) for b in city.bridges],
+        city.fleet_counts,
+        iot_station_count=city.iot_base_stations,
+        hotline_calls_per_day=city.hotline_calls_per_day,
+        seed=options.seed,
+        time_compression=options.speed,
+        weigh_stations=[(s.station_id, s.lon, s.lat) for s in sites.weigh_stations],
+    )
+    return config, CitySimulation(config, start=options.start)
+
+
+def know_fleet(core: ConsoleCore, stepper: CitySimulation) -> None:
+    """Let ``core`` name the simulated fleet: plates, operators, IoT stations."""
+    core.city_simulation = stepper
+    core.plate_of = stepper.plate
+    core.operator_of = stepper.operator
+    core.iot_stations = (stepper.iot.lon, stepper.iot.lat)

@@ -98,6 +98,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         help="record every event of this run into DIR (compressed segments, one an hour)",
     )
+    parser.add_argument(
+        "--review",
+        metavar="DIR",
+        type=Path,
+        help="open the recording in DIR for review (read-only; nothing live is touched)",
+    )
     parser.add_argument("--size", default="1680x1000", help="initial window size WxH")
     parser.add_argument(
         "--headless", action="store_true", help="use Qt's offscreen platform (no display needed)"
@@ -121,6 +127,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.screenshot and args.run_for is None:
         parser.error("--screenshot needs --run-for")
+    if args.review is not None and args.record is not None:
+        parser.error("--review and --record cannot be used together")
+    if args.review is not None and not args.review.is_dir():
+        parser.error(f"--review: no recording folder at {args.review}")
     if args.speed <= 0:
         parser.error("--speed must be positive")
     if (args.tile_crs or args.tile_attribution) and not args.tile_url:

@@ -96,6 +96,8 @@ SPECS: tuple[ActionSpec, ...] = (
 
 WINDOW_WIDE = frozenset({"report"})
 """Actions whose shortcut works anywhere in the window (the rest: queue and case pane)."""
+NAVIGATION_KEYS = frozenset({"next_overdue"})
+"""Actions that only move the selection: allowed in review too."""
 
 
 class CaseForm(QDialog):
@@ -254,6 +256,8 @@ class CaseActions(QObject):
         self._handle: Subscription | None = None
         self._case: Incident | None = None
         self.active_dialog: QDialog | None = None
+        self.read_only = ""
+        """Why nothing can be changed ('' when actions are allowed)."""
         self.actions: dict[str, QAction] = {}
         for spec in SPECS:
             self.actions[spec.key] = self._make_action(spec)
@@ -313,9 +317,20 @@ class CaseActions(QObject):
         self._case = self._service.get(case_id) if case_id is not None else None
         self._apply_enabled()
 
+    def set_read_only(self, reason: str) -> None:
+        """Refuse every action that would change a case, saying ``reason`` (review)."""
+        self.read_only = reason
+        for key, action in self.actions.items():
+            if key not in NAVIGATION_KEYS:
+                action.setEnabled(False)
+                action.setStatusTip(reason)
+                action.setToolTip(reason)
+
     def why_disabled(self, action: QAction) -> str:
         """Why ``action`` is not allowed for the current case ('' when it is)."""
         spec = next((s for s in SPECS if self.actions.get(s.key) is action), None)
+        if spec is not None and self.read_only and spec.key not in NAVIGATION_KEYS:
+            return self.read_only
         if spec is None or spec.verb is None:
             return ""
         case = self._case
@@ -375,6 +390,9 @@ class CaseActions(QObject):
         return action
 
     def _trigger(self, key: str) -> None:
+        if self.read_only and key not in NAVIGATION_KEYS:
+            self._refuse(self.read_only)
+            return
         if key == "report":
             self._ask_report(None, None)
             return

@@ -23,6 +23,7 @@ from console.core.bridges.config import BridgeMonitoring
 from console.core.channels import case_platforms
 from console.core.city.model import Level
 from console.core.paths import user_data_dir
+from console.core.review import build_review_core
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
 from console.core.search import HitKind, SearchHit
 from console.qt.alarm_charts import install_alarm_charts
@@ -42,6 +43,8 @@ from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
 from console.qt.panes.trajectory import TrajectoryPane
 from console.qt.patrol_wiring import install_video_patrol
+from console.qt.review.open_recording import install_open_recording
+from console.qt.review.review_wiring import ReviewPanes, install_review
 from console.qt.search_box import SearchBox
 from console.qt.status_bar import ConsoleStatusBar
 from console.qt.theme import apply_theme
@@ -83,12 +86,13 @@ def build_console(
 ) -> tuple[MainWindow, CaseWorkflow]:
     """The main window and its case workflow (actions, case pane, palette) on ``core``."""
     frame_tick = FrameTick(core.bus)
+    reviewing = core.review is not None
     window = MainWindow(
         core.bus,
         frame_tick,
-        profile / "layout.json",
+        profile / ("review-layout.json" if reviewing else "layout.json"),
         f"{core.city.name} · {core.city.name_en} — Operations Command & Dispatch Console",
-        set_speed=core.clock.set_factor,
+        set_speed=None if reviewing else core.clock.set_factor,
     )
     frame_tick.setParent(window)
     basemap = effective_basemap(profile, basemap_override)
@@ -149,6 +153,7 @@ def build_console(
         frame_tick,
         core.database.describe(),
         simulation_speed=lambda: core.clock.factor,
+        mode="REVIEW" if reviewing else "SIMULATION",
     )
     window.setStatusBar(status)
     install_alarm_flood_tools(window, core, queue, operator)
@@ -159,6 +164,9 @@ def build_console(
         operator,
         basemap_override,
     )
+    if core.review is not None:
+        panes = ReviewPanes(map_pane, queue, charts, bridges)
+        install_review(window, core.review, frame_tick, panes, workflow.actions, tz)
     status.quarantine_label.sig_clicked.connect(lambda: window.show_pane(quarantine.PANE_ID))
     timer = QTimer(window)
     timer.setInterval(1000)
@@ -262,18 +270,19 @@ def run_console(args: argparse.Namespace, options: CoreOptions) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("city-console")
     apply_theme(app)
-    core = build_core(options)
+    core = build_review_core(args.review, options) if args.review else build_core(options)
     profile = args.profile or user_data_dir()
     window = build_window(core, args.operator, profile, override_from_args(args))
+    install_open_recording(window, args.operator, profile, options)
     width, height = (int(v) for v in args.size.lower().split("x"))
     if not profile.joinpath("layout.json").exists():
         window.resize(QSize(width, height))
     window.show()
     core.start()
     log.info(
-        "console started: %s, simulation ×%g, operator %s",
+        "console started: %s, %s, operator %s",
         core.city.name_en,
-        options.speed,
+        f"review of {args.review}" if args.review else f"simulation ×{options.speed:g}",
         args.operator,
     )
     if args.run_for is not None:

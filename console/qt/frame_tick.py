@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -32,6 +33,7 @@ class FrameTick(QObject):
         super().__init__(parent)
         self._bus = bus
         self._panes: list[Pane] = []
+        self._sources: list[Callable[[], object]] = []
         self._off_screen: set[int] = set()
         """Panes (ids) whose dock is behind another tab: Qt keeps them "visible"."""
         self._timer = QTimer(self)
@@ -42,6 +44,10 @@ class FrameTick(QObject):
         self.max_tick_ms = 0.0
 
     # ---- Public API
+
+    def add_source(self, pump: Callable[[], object]) -> None:
+        """Call ``pump`` on every tick just before the drain (a replay posting its events)."""
+        self._sources.append(pump)
 
     def add_pane(self, pane: Pane) -> None:
         """Refresh ``pane`` on every tick while it is visible."""
@@ -73,6 +79,8 @@ class FrameTick(QObject):
     def tick(self) -> None:
         """Drain the bus once and repaint the visible panes."""
         started = time.perf_counter()
+        for pump in self._sources:
+            pump()
         drained = self._bus.drain()
         for pane in self._panes:
             if pane.isVisible() and id(pane) not in self._off_screen:

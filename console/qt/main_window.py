@@ -141,6 +141,8 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        self.file_menu = file_menu
+        self.quit_action = quit_action
         self._view_menu = self.menuBar().addMenu("&View")
         if self._set_speed is not None:
             sim_menu = self.menuBar().addMenu("&Simulation")

@@ -38,12 +38,14 @@ class ConsoleStatusBar(QStatusBar):
         database: str,
         simulation_speed: Callable[[], float] | None = None,
         parent: QWidget | None = None,
+        mode: str = "SIMULATION",
     ) -> None:
         super().__init__(parent)
         self._bus = bus
         self._clock = clock
         self._frame_tick = frame_tick
         self._simulation_speed = simulation_speed
+        self._mode = mode
         self.clock_label = QLabel()
         self.clock_label.setObjectName("clockLabel")
         self.rate_label = QLabel()
@@ -77,4 +79,4 @@ class ConsoleStatusBar(QStatusBar):
     def _speed_text(self) -> str:
         if self._simulation_speed is None:
             return ""
-        return f"   SIMULATION ×{self._simulation_speed():g}"
+        return f"   {self._mode} ×{self._simulation_speed():g}"

@@ -273,12 +273,9 @@ class BridgeStates:
         stale_after_s: float = STALE_AFTER_S,
     ) -> None:
         """``positions`` gives each bridge's (lon, lat); else its channel's centre is used."""
+        self._monitoring = monitoring
+        self._positions = dict(positions)
         self._bridges: dict[str, BridgeState] = {}
-        for bridge_id, instruments in monitoring.bridges.items():
-            lon, lat = positions.get(bridge_id, (instruments.channel.lon, instruments.channel.lat))
-            self._bridges[bridge_id] = BridgeState(
-                instruments, lon, lat, monitoring.tracking_radius_m, monitoring.alarm_radius_m
-            )
         self._vessel_home: dict[str, str] = {}
         self.vessel_timeout_s = vessel_timeout_s
         self.stale_after_s = stale_after_s
@@ -286,6 +283,21 @@ class BridgeStates:
         """The newest event time seen: the model's sense of now."""
         self.version = 0
         """Grows on every change; readers repaint when it moved."""
+        self.reset()
+
+    def reset(self) -> None:
+        """Every bridge as before any event: no samples, levels or vessels (time jumped)."""
+        monitoring = self._monitoring
+        self._bridges.clear()
+        for bridge_id, instruments in monitoring.bridges.items():
+            channel = instruments.channel
+            lon, lat = self._positions.get(bridge_id, (channel.lon, channel.lat))
+            self._bridges[bridge_id] = BridgeState(
+                instruments, lon, lat, monitoring.tracking_radius_m, monitoring.alarm_radius_m
+            )
+        self._vessel_home.clear()
+        self.newest_ts = -math.inf
+        self.version += 1
 
     def __contains__(self, bridge_id: object) -> bool:
         return bridge_id in self._bridges

@@ -57,6 +57,15 @@ class ChannelGroup:
         self.rejected = 0
         """Samples refused because they were not newer than the last one."""
 
+    def clear(self) -> None:
+        """Forget every sample (the channels stay defined)."""
+        self._t.fill(0.0)
+        self._v.fill(np.nan)
+        for level in (*self._mins, *self._maxs):
+            level.fill(np.nan)
+        self._n = 0
+        self._dropped = 0
+
     # ---- Shape
 
     @property

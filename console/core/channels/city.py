@@ -35,6 +35,11 @@ class MovingVehicles:
         self._by_batch: dict[str, npt.NDArray[np.int64]] = {}
         self._next: float | None = None
 
+    def reset(self) -> None:
+        """Forget every slice's counts and the sampling moment (time jumped)."""
+        self._by_batch.clear()
+        self._next = None
+
     def add(self, batch: VehicleBatch) -> list[Sample]:
         """Take a batch (it replaces the previous one of its slice); the samples now due."""
         moving = batch.classes[batch.speed_kmh > MOVING_KMH]
@@ -76,6 +81,11 @@ class HourlyRates:
         self._index = {name: i for i, name in enumerate(self.counters)}
         self._events: deque[tuple[float, int]] = deque()
         self._next: float | None = None
+
+    def reset(self) -> None:
+        """Forget the counted events and the sampling moment (time jumped)."""
+        self._events.clear()
+        self._next = None
 
     def add(self, ts: float, counter: str) -> list[Sample]:
         """Count one event of ``counter`` at ``ts`` (unknown counters are ignored)."""

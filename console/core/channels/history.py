@@ -53,6 +53,14 @@ class ChannelHistory:
         self._alarm_times: dict[str, list[float]] = {}
         self._alarm_serial = 0
 
+    def clear_samples(self) -> None:
+        """Forget every sample and alarm moment (channels stay defined): time jumped."""
+        for group in self._groups.values():
+            group.clear()
+        self._alarms.clear()
+        self._alarm_times.clear()
+        self._alarm_serial += 1
+
     # ---- Defining channels
 
     def define_group(

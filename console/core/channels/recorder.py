@@ -95,6 +95,13 @@ class ChannelRecorder:
             for topic in ALARM_TOPICS
         ]
 
+    def restart(self) -> None:
+        """Forget every sample and count (time jumped: a review's cursor moved)."""
+        self.history.clear_samples()
+        self.moving.reset()
+        self.rates.reset()
+        self._columns.clear()
+
     def advance(self, now: float) -> None:
         """Let the sampled city figures move on to ``now`` even when no event came."""
         self._store(MOVING_GROUP, self.moving.advance(now))

@@ -310,6 +310,13 @@ class CaseIndex:
     """An in-memory columnar index of every case: filter and sort without the database."""
 
     def __init__(self) -> None:
+        self._reset()
+
+    def clear(self) -> None:
+        """Forget every case (a review's cursor jumped)."""
+        self._reset()
+
+    def _reset(self) -> None:
         self._n = 0
         self._cases: list[Incident] = []
         self._row_of: dict[int, int] = {}

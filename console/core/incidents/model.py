@@ -179,11 +179,16 @@ class AuditEntry:
     def reason(self) -> str:
         """The reason or note given with the action ('' if none)."""
         params = self.detail.get("params", {})
-        for key in ("reason", "note", "text"):
-            value = params.get(key) if isinstance(params, Mapping) else None
-            if value:
-                return str(value)
-        return ""
+        return reason_in(params) if isinstance(params, Mapping) else ""
+
+
+def reason_in(params: Mapping[str, Any]) -> str:
+    """The reason or note among an action's parameters ('' if none)."""
+    for key in ("reason", "note", "text"):
+        value = params.get(key)
+        if value:
+            return str(value)
+    return ""
 
 
 @dataclass(frozen=True, slots=True)

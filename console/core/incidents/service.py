@@ -35,7 +35,9 @@ from console.core.incidents.model import (
     IncidentStatus,
     Note,
     StorageError,
+    reason_in,
 )
+from console.core.incidents.snapshot import case_snapshot
 from console.core.incidents.types import (
     ALARM_ID_FIELD,
     EscalationAction,
@@ -293,7 +295,7 @@ class IncidentService:
                 f"case {incident_id}: {verb} was not stored, nothing changed; "
                 f"the database said: {exc.orig}"
             ) from exc
-        self._announce(updated, change.action, actor, now)
+        self._announce(updated, change.action, actor, now, reason_in(change.params))
         if merged_into is not None:
             self._announce(merged_into, "merged_in", actor, now)
         return updated
@@ -359,7 +361,7 @@ class IncidentService:
                 {**change.params, "rule": rule},
             )
             updated = self._write(connection, current, change, SYSTEM_ACTOR, now)
-        self._announce(updated, change.action, SYSTEM_ACTOR, now)
+        self._announce(updated, change.action, SYSTEM_ACTOR, now, reason_in(change.params))
         return updated
 
     # ---- Reading
@@ -531,7 +533,9 @@ class IncidentService:
         )
         return self._write(connection, target, change, actor, now)
 
-    def _announce(self, incident: Incident, action: str, actor: str, at: float) -> None:
+    def _announce(
+        self, incident: Incident, action: str, actor: str, at: float, reason: str = ""
+    ) -> None:
         self.bus.post(
             IncidentChanged(
                 ts=at,
@@ -539,6 +543,8 @@ class IncidentService:
                 status=incident.status.value,
                 action=action,
                 actor=actor,
+                case=case_snapshot(incident),
+                reason=reason,
             )
         )
 

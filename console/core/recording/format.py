@@ -7,16 +7,19 @@ append-only, and every integer or float is little-endian:
 * **Segment header** (28 bytes): ``b"CCREC01\\n"``, format version (u32),
   sequence (u32), start time (f64, epoch seconds of the first record), CRC32 of
   the 24 bytes before it (u32).
-* **Blocks**, one per flush, each a 40-byte header then its payload. Header:
-  sync marker ``b"\\xabBLK"``, payload length (u32), uncompressed length (u32),
-  record count (u32), time of the first and the last record (f64, f64), CRC32 of
-  the payload (u32), CRC32 of the 36 header bytes before it (u32). The payload
-  is the block's records compressed with stdlib :mod:`zlib`.
+* **Blocks**, one per stream per flush, each a 44-byte header then its payload.
+  Header: sync marker ``b"\\xabBLK"``, payload length (u32), uncompressed length
+  (u32), record count (u32), stream (u32, :class:`~.streams.Stream`), time of the
+  first and the last record (f64, f64), CRC32 of the payload (u32), CRC32 of the
+  40 header bytes before it (u32). The payload is the block's records compressed
+  with stdlib :mod:`zlib`.
 * **Records**, inside a block once decompressed: length of the event payload
   (u32), its CRC32 (u32), time (f64: the bus drain time) then the payload (see
   :mod:`console.core.recording.encoding`).
 
-Record times never go backwards within a recording. A segment holds the records
+Record times never go backwards within a stream. Beside the segments,
+``recording.json`` says what was recorded (the city, the simulation's seed...),
+written once when the recording starts. A segment holds the records
 of one clock hour at most and rotates when it would grow past its size limit.
 The time index (block start/end times and offsets) is rebuilt on open by reading
 only the block headers; the sync marker and header CRC let a reader find the
@@ -26,21 +29,24 @@ a :class:`RecordingProblem` and skipped; everything else stays readable.
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 import time
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+META_FILE = "recording.json"
 SEGMENT_MAGIC = b"CCREC01\n"
 SEGMENT_SUFFIX = ".ccrec"
 BLOCK_SYNC = b"\xabBLK"
 
 _SEGMENT = struct.Struct("<8sIId")
-_BLOCK = struct.Struct("<4sIIIddI")
+_BLOCK = struct.Struct("<4sIIIIddI")
 _CRC = struct.Struct("<I")
 RECORD = struct.Struct("<IId")
 """A record's header: payload length, payload CRC32, time."""
@@ -71,6 +77,7 @@ class BlockRef:
     length: int
     raw_length: int
     count: int
+    stream: int
     t_first: float
     t_last: float
     crc: int
@@ -98,10 +105,12 @@ def pack_segment_header(sequence: int, start: float) -> bytes:
     return head + _CRC.pack(zlib.crc32(head))
 
 
-def pack_block(payload: bytes, raw_length: int, count: int, t_first: float, t_last: float) -> bytes:
+def pack_block(
+    payload: bytes, raw_length: int, count: int, stream: int, t_first: float, t_last: float
+) -> bytes:
     """A block: header (with CRCs of itself and of the payload) followed by the payload."""
     head = _BLOCK.pack(
-        BLOCK_SYNC, len(payload), raw_length, count, t_first, t_last, zlib.crc32(payload)
+        BLOCK_SYNC, len(payload), raw_length, count, stream, t_first, t_last, zlib.crc32(payload)
     )
     return head + _CRC.pack(zlib.crc32(head)) + payload
 
@@ -112,10 +121,12 @@ def _unpack_block_header(data: bytes, segment: Path, offset: int) -> BlockRef | 
     (crc,) = _CRC.unpack_from(data, _BLOCK.size)
     if zlib.crc32(head) != crc:
         return None
-    sync, length, raw_length, count, t_first, t_last, payload_crc = _BLOCK.unpack(head)
+    sync, length, raw_length, count, stream, t_first, t_last, payload_crc = _BLOCK.unpack(head)
     if sync != BLOCK_SYNC:
         return None
-    return BlockRef(segment, offset, length, raw_length, count, t_first, t_last, payload_crc)
+    return BlockRef(
+        segment, offset, length, raw_length, count, stream, t_first, t_last, payload_crc
+    )
 
 
 def read_payload(file: BinaryIO, block: BlockRef) -> bytes | str:
@@ -201,3 +212,23 @@ def _resync(file: BinaryIO, start: int, path: Path) -> int | None:
             return start + at
         at = rest.find(BLOCK_SYNC, at + 1)
     return None
+
+
+def write_meta(folder: Path, meta: Mapping[str, Any]) -> None:
+    """Write ``recording.json`` unless the folder already has one (a resumed recording)."""
+    path = folder / META_FILE
+    if not path.exists():
+        text = json.dumps({"format": FORMAT_VERSION, **meta}, ensure_ascii=False, indent=1)
+        path.write_text(text, encoding="utf-8")
+
+
+def read_meta(folder: Path) -> dict[str, Any] | str:
+    """What ``recording.json`` says, or why it cannot be read ({} when there is none)."""
+    path = folder / META_FILE
+    if not path.exists():
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"unreadable {META_FILE}: {exc}"
+    return meta if isinstance(meta, dict) else f"{META_FILE} is not a JSON object"

@@ -9,23 +9,27 @@ warnings), never raised.
 from __future__ import annotations
 
 import bisect
+import heapq
 import logging
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from console.core.events import Event
 from console.core.recording.encoding import EncodingError, decode_event
 from console.core.recording.format import (
+    META_FILE,
     RECORD,
     BlockRef,
     RecordingProblem,
+    read_meta,
     read_payload,
     scan_segment,
     segment_files,
 )
+from console.core.recording.streams import ALL_STREAMS, Stream
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,12 @@ class RecordingReader:
         self.problems: list[RecordingProblem] = []
         """What was skipped and why, in the order found."""
         self._reported: set[RecordingProblem] = set()
+        meta = read_meta(self.folder)
+        if isinstance(meta, str):
+            self._report(RecordingProblem(META_FILE, 0, meta))
+            meta = {}
+        self.meta: dict[str, Any] = meta
+        """What ``recording.json`` says was recorded (the city, the seed...; {} if unknown)."""
         blocks: list[BlockRef] = []
         for _sequence, path in segment_files(self.folder):
             found, problems = scan_segment(path)
@@ -48,11 +58,9 @@ class RecordingReader:
                 self._report(problem)
         self.index: tuple[BlockRef, ...] = tuple(blocks)
         """The time index: every readable block, in recording order."""
-        latest = -float("inf")
-        self._reach: list[float] = []
+        self._streams: dict[int, _StreamIndex] = {}
         for block in blocks:
-            latest = max(latest, block.t_last)
-            self._reach.append(latest)
+            self._streams.setdefault(block.stream, _StreamIndex()).add(block)
         self._files: dict[Path, BinaryIO] = {}
 
     def _report(self, problem: RecordingProblem) -> None:
@@ -65,16 +73,32 @@ class RecordingReader:
         """Times of the first and the last record (None for an empty recording)."""
         if not self.index:
             return None
-        return self.index[0].t_first, self._reach[-1]
+        first = min(s.blocks[0].t_first for s in self._streams.values())
+        return first, max(s.reach[-1] for s in self._streams.values())
 
-    def seek(self, at: float) -> int:
-        """Index (into :attr:`index`) of the first block holding records at or after ``at``."""
-        return bisect.bisect_left(self._reach, at)
+    def events_between(
+        self, t0: float, t1: float, streams: Collection[Stream] = ALL_STREAMS
+    ) -> Iterator[tuple[float, Event]]:
+        """Every ``(time, event)`` of ``streams`` with ``t0 <= time <= t1``, in time order.
 
-    def events_between(self, t0: float, t1: float) -> Iterator[tuple[float, Event]]:
-        """Every ``(time, event)`` recorded with ``t0 <= time <= t1``, in recording order."""
-        for position in range(self.seek(t0), len(self.index)):
-            block = self.index[position]
+        Records of the same time keep their recorded order within a stream, and
+        come stream by stream (events, positions, readings) across streams.
+        """
+        runs = [
+            self._stream_between(self._streams[stream], t0, t1)
+            for stream in sorted(streams)
+            if stream in self._streams
+        ]
+        if len(runs) == 1:
+            yield from runs[0]
+        else:
+            yield from heapq.merge(*runs, key=_time_of)
+
+    def _stream_between(
+        self, stream: _StreamIndex, t0: float, t1: float
+    ) -> Iterator[tuple[float, Event]]:
+        for position in range(bisect.bisect_left(stream.reach, t0), len(stream.blocks)):
+            block = stream.blocks[position]
             if block.t_first > t1:
                 break
             for at, event in self._records(block):
@@ -141,3 +165,23 @@ class RecordingReader:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _time_of(record: tuple[float, Event]) -> float:
+    return record[0]
+
+
+class _StreamIndex:
+    """The blocks of one stream in order, with the latest time reached by each."""
+
+    __slots__ = ("blocks", "reach")
+
+    def __init__(self) -> None:
+        self.blocks: list[BlockRef] = []
+        self.reach: list[float] = []
+
+    def add(self, block: BlockRef) -> None:
+        """Append the next block of the stream."""
+        latest = max(self.reach[-1], block.t_last) if self.reach else block.t_last
+        self.blocks.append(block)
+        self.reach.append(latest)

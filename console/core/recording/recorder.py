@@ -2,7 +2,8 @@
 
 Subscribed to the topic ``*`` (every topic), it encodes each batch it is handed
 on the drain thread and keeps the records in memory until a flush, which writes
-them as one compressed block (format: :mod:`console.core.recording.format`).
+them as one compressed block per stream (format: :mod:`console.core.recording.format`,
+streams: :mod:`console.core.recording.streams`).
 A flush happens when ``flush_interval_s`` of wall time has passed since the
 last one (checked on every record and by :meth:`Recorder.poll`, which the
 console calls about once a second), when the pending records pass
@@ -21,9 +22,9 @@ import logging
 import os
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from console.core.bus import ALL_TOPICS, Delivery, EventBus, Subscription
 from console.core.clock import Clock
@@ -37,7 +38,9 @@ from console.core.recording.format import (
     scan_segment,
     segment_files,
     segment_name,
+    write_meta,
 )
+from console.core.recording.streams import Stream, stream_of
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,7 @@ class Recorder:
         fsync_interval_s: float = 1.0,
         level: int = 1,
         wall: Callable[[], float] = time.monotonic,
+        meta: Mapping[str, Any] | None = None,
     ) -> None:
         self.folder = Path(folder)
         self.clock = clock
@@ -74,6 +78,8 @@ class Recorder:
         self.level = level
         self._wall = wall
         self.folder.mkdir(parents=True, exist_ok=True)
+        if meta is not None:
+            write_meta(self.folder, meta)
         existing = segment_files(self.folder)
         self._sequence = existing[-1][0] if existing else 0
         self.problems: list[RecordingProblem] = []
@@ -82,7 +88,7 @@ class Recorder:
             self.problems = scan_segment(existing[-1][1])[1]
             for problem in self.problems:
                 log.warning("recording %s: %s (skipped by readers)", self.folder, problem)
-        self._pending: list[bytes] = []
+        self._pending = {stream: _Pending() for stream in Stream}
         self._pending_bytes = 0
         self._pending_count = 0
         self._t_first = 0.0
@@ -132,8 +138,9 @@ class Recorder:
         count = 0
         for event in events:
             payload = encode_event(event)
-            pending.append(pack(len(payload), crc32(payload), at))
-            pending.append(payload)
+            chunks = pending[stream_of(event.TOPIC)].add(at)
+            chunks.append(pack(len(payload), crc32(payload), at))
+            chunks.append(payload)
             size += len(payload)
             count += 1
         self._pending_count += count
@@ -155,27 +162,34 @@ class Recorder:
         now = self._wall()
         self._last_flush = now
         if self._pending_count:
-            raw = b"".join(self._pending)
-            block = pack_block(
-                zlib.compress(raw, self.level),
-                len(raw),
-                self._pending_count,
-                self._t_first,
-                self._t_last,
-            )
-            file = self._segment_for(len(block))
-            file.write(block)
+            blocks = [self._block(stream, p) for stream, p in self._pending.items() if p.count]
+            file = self._segment_for(sum(len(block) for block in blocks))
+            for block in blocks:
+                file.write(block)
+                self._segment_size += len(block)
+                self.bytes_written += len(block)
             file.flush()
-            self._segment_size += len(block)
             self.records_written += self._pending_count
-            self.bytes_raw += len(raw)
-            self.bytes_written += len(block)
             self._dirty = True
-            self._pending.clear()
             self._pending_bytes = 0
             self._pending_count = 0
         if self._dirty and now - self._last_fsync >= self.fsync_interval_s:
             self._sync(now)
+
+    def _block(self, stream: Stream, pending: _Pending) -> bytes:
+        """The block of one stream's pending records (which are then cleared)."""
+        raw = b"".join(pending.chunks)
+        self.bytes_raw += len(raw)
+        block = pack_block(
+            zlib.compress(raw, self.level),
+            len(raw),
+            pending.count,
+            stream,
+            pending.t_first,
+            pending.t_last,
+        )
+        pending.clear()
+        return block
 
     def _sync(self, now: float) -> None:
         if self._file is not None and self._dirty:
@@ -223,3 +237,28 @@ class Recorder:
         self.flush()
         self._close_segment()
         self.closed = True
+
+
+class _Pending:
+    """One stream's records waiting for the next flush."""
+
+    __slots__ = ("chunks", "count", "t_first", "t_last")
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.count = 0
+        self.t_first = 0.0
+        self.t_last = 0.0
+
+    def add(self, at: float) -> list[bytes]:
+        """Count one more record at ``at``; the list its header and payload go into."""
+        if not self.count:
+            self.t_first = at
+        self.t_last = at
+        self.count += 1
+        return self.chunks
+
+    def clear(self) -> None:
+        """Forget the records (written)."""
+        self.chunks = []
+        self.count = 0

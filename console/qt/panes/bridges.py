@@ -103,6 +103,10 @@ class BridgesPane(Pane):
             ),
         ]
 
+    def restart(self) -> None:
+        """Every bridge as before any event (a review's cursor jumped)."""
+        self.states.reset()
+
     def refresh(self) -> None:
         """Bring the cards up to date if the model changed and the pane is visible."""
         if self.isVisible() and self.states.version != self._shown_version:

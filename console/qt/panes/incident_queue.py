@@ -146,6 +146,13 @@ class IncidentQueuePane(Pane):
         if changed:
             self._requery(keep_scroll=True)
 
+    def reload(self) -> None:
+        """Forget every case and read them all again (a review's cursor jumped)."""
+        self._dirty_ids.clear()
+        self.index.clear()
+        self._loaded = False
+        self._ensure_loaded()
+
     def tick(self) -> None:
         """Once a second: move the clocks, recount overdue cases, follow time-based filters."""
         if self._filter.overdue_only or self._sort in CLOCK_SORTS:

@@ -157,6 +157,12 @@ class LiveChartsPane(Pane):
         self.advance_figures()
         self.workspace.refresh()
 
+    def restart(self) -> None:
+        """Forget every sample and draw afresh (a review's cursor jumped)."""
+        self.recorder.restart()
+        for chart in self.workspace.charts:
+            chart.invalidate()
+
     def advance_figures(self) -> None:
         """Let the sampled city figures move on to now. Called also while the pane is not
         shown (once a second): their history is kept whether anyone looks or not."""

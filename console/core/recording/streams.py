@@ -1,0 +1,51 @@
+"""The streams of a recording: which blocks an event's record goes into.
+
+Each block holds the records of one stream, so a reader can take the sparse
+events of a whole day (cases, alarms, messages: what the timeline marks and the
+queue need) without decompressing the dense position and sensor data around them.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from console.core.events import (
+    AxleWeighing,
+    BridgeChannels,
+    BridgeReading,
+    IotStationReport,
+    UnitPosition,
+    VehicleBatch,
+    VehiclePosition,
+    VesselPosition,
+)
+
+
+class Stream(enum.IntEnum):
+    """A recording stream (the number is stored in every block header)."""
+
+    EVENTS = 0
+    """Alarms, cases, warnings, messages, geofence crossings, quarantined payloads."""
+    POSITIONS = 1
+    """Vehicle, unit and vessel positions and IoT station reports."""
+    READINGS = 2
+    """Bridge sensor samples and summaries, axle weighings."""
+
+
+_DENSE: dict[str, Stream] = {
+    VehicleBatch.TOPIC: Stream.POSITIONS,
+    VehiclePosition.TOPIC: Stream.POSITIONS,
+    UnitPosition.TOPIC: Stream.POSITIONS,
+    VesselPosition.TOPIC: Stream.POSITIONS,
+    IotStationReport.TOPIC: Stream.POSITIONS,
+    BridgeChannels.TOPIC: Stream.READINGS,
+    BridgeReading.TOPIC: Stream.READINGS,
+    AxleWeighing.TOPIC: Stream.READINGS,
+}
+
+ALL_STREAMS: frozenset[Stream] = frozenset(Stream)
+
+
+def stream_of(topic: str) -> Stream:
+    """The stream an event of ``topic`` is recorded in (every other topic: EVENTS)."""
+    return _DENSE.get(topic, Stream.EVENTS)

@@ -1,0 +1,107 @@
+"""The cases of a recording under review, written into the review's scratch database.
+
+The case services, the queue and the case pane read cases from storage; review
+gives them a scratch database that holds the cases exactly as they were at the
+cursor: rebuilt whole when the cursor jumps, and changed case by case, from the
+recorded :class:`IncidentChanged` snapshots, while it plays. Only this writer
+gets through the scratch database's :class:`WriteGate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, delete, insert, text, update
+
+from console.core.bus import Delivery, EventBus, Subscription
+from console.core.events import Event, IncidentChanged
+from console.core.incidents import store
+from console.core.incidents.model import IncidentStatus
+from console.core.incidents.snapshot import case_columns, incident_columns
+from console.core.review.timeline import CaseVersion, ReviewTimeline
+from console.core.storage.engine import Database
+from console.core.storage.read_only import WriteGate
+from console.core.storage.schema import audit, incidents
+
+
+class ReviewCases:
+    """Keeps the scratch database's cases (and their audit rows) at the cursor."""
+
+    def __init__(self, database: Database, gate: WriteGate, timeline: ReviewTimeline) -> None:
+        self.database = database
+        self.gate = gate
+        self.timeline = timeline
+        self._subscription: Subscription | None = None
+
+    def attach(self, bus: EventBus) -> Subscription:
+        """Apply every replayed case change (subscribe before anything that reads cases)."""
+        self._subscription = bus.subscribe(
+            IncidentChanged, self._on_changes, Delivery.BATCH, name="review-cases"
+        )
+        return self._subscription
+
+    def close(self) -> None:
+        """Stop applying case changes."""
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
+
+    def allow_rebuilding(self) -> None:
+        """Drop the scratch database's append-only guard on audit rows (rebuilt at each jump)."""
+        with self.gate.open(), self.database.engine.begin() as connection:
+            names = connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'")
+            ).scalars()
+            for name in list(names):
+                connection.execute(text(f'DROP TRIGGER "{name}"'))
+
+    def show(self, at: float) -> int:
+        """Replace every case with its state at ``at``; returns how many cases there are."""
+        cases = self.timeline.cases_at(at)
+        with self.gate.open(), self.database.engine.begin() as connection:
+            connection.execute(delete(audit))
+            connection.execute(delete(incidents))
+            if cases:
+                connection.execute(insert(incidents), [incident_columns(c) for c in cases])
+            previous: dict[int, IncidentStatus] = {}
+            for version in self.timeline.changes_until(at):
+                _audit(connection, version, previous.get(version.case.id))
+                previous[version.case.id] = version.case.status
+        return len(cases)
+
+    def _on_changes(self, events: Sequence[Event]) -> None:
+        with self.gate.open(), self.database.engine.begin() as connection:
+            for event in events:
+                if isinstance(event, IncidentChanged) and event.case:
+                    self._apply(connection, event)
+
+    def _apply(self, connection: Connection, event: IncidentChanged) -> None:
+        columns = case_columns(event.case)
+        before = (
+            connection.execute(incidents.select().where(incidents.c.id == columns["id"]))
+            .mappings()
+            .one_or_none()
+        )
+        if before is None:
+            connection.execute(insert(incidents).values(**columns))
+        else:
+            where = incidents.c.id == columns["id"]
+            connection.execute(update(incidents).where(where).values(**columns))
+        case = store.to_incident(columns)  # type: ignore[arg-type]
+        version = CaseVersion(event.ts, event.action, event.actor, event.reason, case)
+        _audit(connection, version, IncidentStatus(before["status"]) if before else None)
+
+
+def _audit(connection: Connection, version: CaseVersion, before: IncidentStatus | None) -> None:
+    """The audit row of one recorded change (the reason given, when there was one)."""
+    params = {"reason": version.reason} if version.reason else {}
+    store.insert_audit(
+        connection,
+        incident_id=version.case.id,
+        at=version.at,
+        actor=version.actor,
+        action=version.action,
+        from_status=before,
+        to_status=version.case.status,
+        detail={"params": params},
+    )
