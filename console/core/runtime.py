@@ -6,6 +6,7 @@ here; the Qt layer builds its window on top of a :class:`ConsoleCore`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import shutil
@@ -82,6 +83,8 @@ class CoreOptions:
     """Where vehicle position history is kept (default: the user data folder's ``history``)."""
     recording_dir: Path | None = None
     """Where every bus event is recorded (None: no recording)."""
+    quiet_city: bool = False
+    """The simulation raises no alarm by itself (training: only the scenario does)."""
 
 
 @dataclass(slots=True)
@@ -333,6 +336,16 @@ def city_simulation(
         time_compression=options.speed,
         weigh_stations=[(s.station_id, s.lon, s.lat) for s in sites.weigh_stations],
     )
+    if options.quiet_city:
+        config = dataclasses.replace(
+            config,
+            thefts_per_day=0.0,
+            hotline_calls_per_day=0.0,
+            violations_per_hour=0.0,
+            off_course_vessels_per_bridge_week=0.0,
+            weigh_station_overload_share=0.0,
+            heavy_over_legal_share=0.0,
+        )
     return config, CitySimulation(config, start=options.start)
 
 

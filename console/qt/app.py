@@ -8,6 +8,7 @@ level (Qt's own critical messages included).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import getpass
 import json
@@ -104,6 +105,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         help="open the recording in DIR for review (read-only; nothing live is touched)",
     )
+    parser.add_argument(
+        "--review-at",
+        metavar="ISO|end",
+        help="with --review: open at this moment (city time, e.g. 2026-11-21T08:15) or the end",
+    )
+    parser.add_argument(
+        "--train",
+        action="store_true",
+        help="training: the scenario player, a TRAINING banner, the separate training database"
+        " (training.sqlite in the user data folder), real-time clocks, no random alarms",
+    )
     parser.add_argument("--size", default="1680x1000", help="initial window size WxH")
     parser.add_argument(
         "--headless", action="store_true", help="use Qt's offscreen platform (no display needed)"
@@ -131,6 +143,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--review and --record cannot be used together")
     if args.review is not None and not args.review.is_dir():
         parser.error(f"--review: no recording folder at {args.review}")
+    if args.review_at is not None and args.review is None:
+        parser.error("--review-at needs --review")
+    if args.review_at not in (None, "end"):
+        try:
+            dt.datetime.fromisoformat(args.review_at)
+        except ValueError:
+            parser.error(f"--review-at: not a time: {args.review_at!r}")
+    if args.train and (args.review is not None or args.db is not None):
+        parser.error("--train runs on its own training database: not with --review or --db")
     if args.speed <= 0:
         parser.error("--speed must be positive")
     if (args.tile_crs or args.tile_attribution) and not args.tile_url:
@@ -143,6 +164,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         except BasemapError as error:
             parser.error(f"--tile-url: {error}")
     return args
+
+
+def training_options(options: CoreOptions, profile: Path | None) -> CoreOptions:
+    """``options`` for training: the training database, real time, no colleagues or
+    random alarms (the scenario raises them), never the live database."""
+    from console.core.scenarios import training_database_url
+
+    return dataclasses.replace(
+        options,
+        database_url=training_database_url(profile),
+        speed=1.0,
+        colleague_share=0.0,
+        quiet_city=True,
+    )
 
 
 def _default_operator() -> str:
@@ -201,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         history_dir=args.history,
         recording_dir=args.record,
     )
+    if args.train:
+        options = training_options(options, args.profile)
     status = run_console(args, options)
     if args.run_for is not None and errors.count:
         log.error("exiting with status 1: %d error(s) were logged", errors.count)

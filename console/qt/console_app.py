@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,11 +44,13 @@ from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
 from console.qt.panes.trajectory import TrajectoryPane
 from console.qt.patrol_wiring import install_video_patrol
+from console.qt.reports import install_report_export, live_recording_folder
 from console.qt.review.open_recording import install_open_recording
 from console.qt.review.review_wiring import ReviewPanes, install_review
 from console.qt.search_box import SearchBox
 from console.qt.status_bar import ConsoleStatusBar
 from console.qt.theme import apply_theme
+from console.qt.training import install_training
 from console.qt.vehicle_menu import install_vehicle_menu
 
 log = logging.getLogger("console.qt")
@@ -164,6 +167,7 @@ def build_console(
         operator,
         basemap_override,
     )
+    install_report_export(window, core, workflow, tz, lambda: _recording_folder(core))
     if core.review is not None:
         panes = ReviewPanes(map_pane, queue, charts, bridges)
         install_review(window, core.review, frame_tick, panes, workflow.actions, tz)
@@ -179,6 +183,14 @@ def build_console(
         QTimer.singleShot(0, lambda: _default_dock_sizes(window))
     frame_tick.start()
     return window, workflow
+
+
+def _recording_folder(core: ConsoleCore) -> Path | None:
+    """The recording a report reads tracks and charts from: the one under review, or the
+    live one (written out first), or None."""
+    if core.review is not None:
+        return core.review.reader.folder
+    return live_recording_folder(core)
 
 
 def _bridges_pane(
@@ -274,11 +286,17 @@ def run_console(args: argparse.Namespace, options: CoreOptions) -> int:
     profile = args.profile or user_data_dir()
     window = build_window(core, args.operator, profile, override_from_args(args))
     install_open_recording(window, args.operator, profile, options)
+    if args.train:
+        install_training(window, core, trainee=args.operator)
     width, height = (int(v) for v in args.size.lower().split("x"))
     if not profile.joinpath("layout.json").exists():
         window.resize(QSize(width, height))
     window.show()
     core.start()
+    if core.review is not None and args.review_at:
+        clock = core.review.clock
+        at = clock.end if args.review_at == "end" else _local_time(args.review_at)
+        core.review.jump(at)
     log.info(
         "console started: %s, %s, operator %s",
         core.city.name_en,
@@ -292,6 +310,11 @@ def run_console(args: argparse.Namespace, options: CoreOptions) -> int:
     finally:
         core.stop()
     return status
+
+
+def _local_time(text: str) -> float:
+    """An ISO time in the process's time zone (the city's: see ``use_city_timezone``)."""
+    return dt.datetime.fromisoformat(text).timestamp()
 
 
 def _finish(window: MainWindow, screenshot: Path | None) -> None:

@@ -7,8 +7,10 @@ the array fields left out and listed under ``"_arrays"`` as ``[name, dtype,
 shape]`` (dtype little-endian, e.g. ``"<f4"``). A vehicle batch of 52,600
 vehicles thus costs its 1.1 MB of array memory copied once, not a JSON list.
 
-Decoding goes through :func:`console.core.codec.event_from_dict`, which checks
-every plain field; arrays come back bit-exact (read-only views of the block).
+Decoding trusts what it reads (the record's CRC matched), converting plain
+fields only (:func:`console.core.codec.trusted_event`), and falls back to
+:func:`console.core.codec.event_from_dict` for the reason when they do not
+fit; arrays come back bit-exact (read-only views of the block).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from console.core.codec import PayloadError, event_from_dict
+from console.core.codec import PayloadError, event_from_dict, trusted_event
 from console.core.events import EVENT_TYPES, Event
 
 _LENGTH = struct.Struct("<I")
@@ -88,9 +90,12 @@ def decode_event(payload: bytes) -> Event:
     for name in arrays:
         plain[name] = []
     try:
-        event = event_from_dict(cls, plain)
-    except PayloadError as exc:
-        raise EncodingError(exc.reason) from None
+        event = trusted_event(cls, plain)  # the record's CRC matched: we wrote it
+    except (PayloadError, TypeError, ValueError):
+        try:
+            event = event_from_dict(cls, plain)  # for the exact reason
+        except PayloadError as exc:
+            raise EncodingError(exc.reason) from None
     return dataclasses.replace(event, **arrays) if arrays else event
 
 

@@ -27,15 +27,17 @@ class Stream(enum.IntEnum):
     EVENTS = 0
     """Alarms, cases, warnings, messages, geofence crossings, quarantined payloads."""
     POSITIONS = 1
-    """Vehicle, unit and vessel positions and IoT station reports."""
+    """Vehicle and vessel positions and IoT station reports (the dense fleet data)."""
     READINGS = 2
     """Bridge sensor samples and summaries, axle weighings."""
+    UNITS = 3
+    """Response units' positions (their tracks, read apart from the fleet's)."""
 
 
 _DENSE: dict[str, Stream] = {
     VehicleBatch.TOPIC: Stream.POSITIONS,
     VehiclePosition.TOPIC: Stream.POSITIONS,
-    UnitPosition.TOPIC: Stream.POSITIONS,
+    UnitPosition.TOPIC: Stream.UNITS,
     VesselPosition.TOPIC: Stream.POSITIONS,
     IotStationReport.TOPIC: Stream.POSITIONS,
     BridgeChannels.TOPIC: Stream.READINGS,

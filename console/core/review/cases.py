@@ -10,6 +10,7 @@ gets through the scratch database's :class:`WriteGate`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, text, update
 
@@ -19,6 +20,7 @@ from console.core.incidents import store
 from console.core.incidents.model import IncidentStatus
 from console.core.incidents.snapshot import case_columns, incident_columns
 from console.core.review.timeline import CaseVersion, ReviewTimeline
+from console.core.storage.columns import to_json
 from console.core.storage.engine import Database
 from console.core.storage.read_only import WriteGate
 from console.core.storage.schema import audit, incidents
@@ -64,9 +66,12 @@ class ReviewCases:
             if cases:
                 connection.execute(insert(incidents), [incident_columns(c) for c in cases])
             previous: dict[int, IncidentStatus] = {}
+            rows = []
             for version in self.timeline.changes_until(at):
-                _audit(connection, version, previous.get(version.case.id))
+                rows.append(_audit_row(version, previous.get(version.case.id)))
                 previous[version.case.id] = version.case.status
+            if rows:
+                connection.execute(insert(audit), rows)
         return len(cases)
 
     def _on_changes(self, events: Sequence[Event]) -> None:
@@ -93,15 +98,19 @@ class ReviewCases:
 
 
 def _audit(connection: Connection, version: CaseVersion, before: IncidentStatus | None) -> None:
+    """Store the audit row of one recorded change."""
+    connection.execute(insert(audit).values(**_audit_row(version, before)))
+
+
+def _audit_row(version: CaseVersion, before: IncidentStatus | None) -> dict[str, Any]:
     """The audit row of one recorded change (the reason given, when there was one)."""
     params = {"reason": version.reason} if version.reason else {}
-    store.insert_audit(
-        connection,
-        incident_id=version.case.id,
-        at=version.at,
-        actor=version.actor,
-        action=version.action,
-        from_status=before,
-        to_status=version.case.status,
-        detail={"params": params},
-    )
+    return {
+        "incident_id": version.case.id,
+        "at": version.at,
+        "actor": version.actor,
+        "action": version.action,
+        "from_status": before.value if before is not None else None,
+        "to_status": version.case.status.value,
+        "detail": to_json({"params": params}),
+    }

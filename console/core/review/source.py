@@ -23,7 +23,7 @@ from console.core.review.timeline import ReviewTimeline
 
 log = logging.getLogger(__name__)
 
-DENSE_STREAMS = frozenset({Stream.POSITIONS, Stream.READINGS})
+DENSE_STREAMS = frozenset({Stream.POSITIONS, Stream.READINGS, Stream.UNITS})
 
 JumpHook = Callable[[float], None]
 """Told the new cursor once the cases of the new moment are stored and before its
@@ -106,7 +106,8 @@ class ReviewSource:
             if not isinstance(event, IncidentChanged)  # the cases are shown whole above
         )
         readings = self.reader.events_between(at - self.readings_window_s, at, {Stream.READINGS})
-        positions = self.reader.events_between(at - self.positions_window_s, at, {Stream.POSITIONS})
+        nearby = {Stream.POSITIONS, Stream.UNITS}
+        positions = self.reader.events_between(at - self.positions_window_s, at, nearby)
         self._post(heapq.merge(recent, readings, positions, key=_time_of))
         return at
 
