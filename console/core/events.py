@@ -424,6 +424,22 @@ class IncidentChanged(Event):
         return self.incident_id
 
 
+# ---- Patrol log (posted by the console itself after storage commits)
+
+
+@dataclass(frozen=True, slots=True)
+class PatrolLogged(Event):
+    """The patrol log stored a row: a run started or ended (``table`` "run"), or a
+    checkpoint was logged or linked to its case ("check"). ``row`` is the stored row's
+    columns as JSON, so a recording can show the patrol log as it was."""
+
+    TOPIC: ClassVar[str] = "patrol.logged"
+
+    table: str
+    run_id: int
+    row: str = field(repr=False)
+
+
 # ---- Quarantine
 
 
@@ -470,6 +486,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         VehicleMessage,
         MessageReceipt,
         IncidentChanged,
+        PatrolLogged,
         PayloadQuarantined,
     )
 }

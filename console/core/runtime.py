@@ -273,7 +273,7 @@ def build_core(
     )
     core.sites = sites
     core.patrol_book = load_patrol_book(directory, sites)
-    core.patrol_log = PatrolLog(database)
+    core.patrol_log = PatrolLog(database, bus)
     core.bridge_safety = install_bridge_monitoring(core, config.bridge_monitoring)
     know_fleet(core, stepper)
     fence_file = directory / "geofences.json"

@@ -170,7 +170,8 @@ def build_console(
     install_report_export(window, core, workflow, tz, lambda: _recording_folder(core))
     if core.review is not None:
         panes = ReviewPanes(map_pane, queue, charts, bridges)
-        install_review(window, core.review, frame_tick, panes, workflow.actions, tz)
+        changing = [patrol.bar.start_button] if patrol.bar is not None else []
+        install_review(window, core.review, frame_tick, panes, workflow.actions, tz, changing)
     status.quarantine_label.sig_clicked.connect(lambda: window.show_pane(quarantine.PANE_ID))
     timer = QTimer(window)
     timer.setInterval(1000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,6 +14,7 @@ from console.core.clock import CompressedClock
 from console.core.events import HotlineCall, IncidentChanged, VehicleBatch
 from console.core.incidents.lifecycle import Verb
 from console.core.incidents.model import Incident
+from console.core.patrol.model import Outcome, PatrolEntry
 from console.core.review import READ_ONLY_REASON, build_review_core
 from console.core.runtime import ConsoleCore, build_core
 from console.core.storage.read_only import ReadOnlyError
@@ -57,6 +59,11 @@ def _record_a_shift(tmp_path: Path) -> Moments:
                 )
                 core.bus.post(call)
             _drain(core)
+            if minute == 3:
+                run = _patrol(core)
+            if minute == 6:
+                assert core.patrol_log is not None
+                core.patrol_log.end_run(run, core.clock.now())
             if minute >= 2:
                 first_open = min(case.id for case in core.incidents.list_open())
                 verb = Verb.ACCEPT if minute % 2 == 0 else Verb.REJECT
@@ -67,6 +74,28 @@ def _record_a_shift(tmp_path: Path) -> Moments:
     finally:
         core.stop()
     return moments
+
+
+def _patrol(core: ConsoleCore) -> int:
+    """A patrol run started now, its first checkpoint confirmed a minute later."""
+    assert core.patrol_log is not None
+    now = core.clock.now()
+    run = core.patrol_log.start_run("tour-bridges", "op-li", now)
+    entry = PatrolEntry(
+        run,
+        "tour-bridges",
+        0,
+        "cam-1",
+        "op-li",
+        "day",
+        dt.date(2026, 1, 1),
+        now,
+        now + 60,
+        Outcome.NOTHING_FOUND,
+        now + 30,
+    )
+    core.patrol_log.record(entry)
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +199,19 @@ def test_a_jump_posts_the_positions_and_cases_of_the_moment(
     _drain(review)
     assert any(isinstance(e, VehicleBatch) for e in seen)
     assert not any(isinstance(e, IncidentChanged) for e in seen)  # cases are shown whole
+
+
+def test_the_patrol_log_at_the_cursor_is_the_log_as_it_was(
+    recorded: tuple[Path, Moments], review: ConsoleCore
+) -> None:
+    moments = recorded[1]
+    assert review.patrol_log is not None
+    _queue_at(review, moments[1][0])
+    assert review.patrol_log.runs() == []
+    _queue_at(review, moments[4][0])
+    (run,) = review.patrol_log.runs()
+    assert run.operator == "op-li" and run.ended_at is None
+    (check,) = review.patrol_log.entries()
+    assert check.outcome is Outcome.NOTHING_FOUND and check.shift_day == dt.date(2026, 1, 1)
+    _queue_at(review, moments[-1][0])
+    assert review.patrol_log.runs()[0].ended_at is not None

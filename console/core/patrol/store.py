@@ -8,22 +8,38 @@ anomaly to its case, each once.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from console.core.bus import EventBus
+from console.core.events import PatrolLogged
 from console.core.patrol.model import Outcome, PatrolEntry, PatrolError, PatrolRun
 from console.core.storage.engine import Database
 from console.core.storage.schema import patrol_checks, patrol_runs
 
+RUN_TABLE = "run"
+CHECK_TABLE = "check"
+
 
 class PatrolLog:
-    """Who looked at which camera, when, and with what outcome; stored in ``database``."""
+    """Who looked at which camera, when, and with what outcome; stored in ``database``.
 
-    def __init__(self, database: Database) -> None:
+    With a ``bus``, every stored row is also posted (:class:`PatrolLogged`) after
+    its commit, so a recording keeps the patrol log too.
+    """
+
+    def __init__(self, database: Database, bus: EventBus | None = None) -> None:
         self.database = database
+        self.bus = bus
+
+    def _announce(self, table: str, run_id: int, row: dict[str, Any], at: float) -> None:
+        if self.bus is not None:
+            text = json.dumps(row, ensure_ascii=False, default=str, separators=(",", ":"))
+            self.bus.post(PatrolLogged(ts=at, table=table, run_id=run_id, row=text))
 
     # ---- Writing
 
@@ -37,7 +53,10 @@ class PatrolLog:
             key = connection.execute(statement).inserted_primary_key
         if key is None:
             raise RuntimeError("the database returned no id for the new patrol run")
-        return int(key[0])
+        run_id = int(key[0])
+        row = {"run_id": run_id, "tour_id": tour_id, "operator": operator}
+        self._announce(RUN_TABLE, run_id, {**row, "started_at": started_at}, started_at)
+        return run_id
 
     def record(self, entry: PatrolEntry) -> None:
         """Store one finished checkpoint of a running run (committed on return)."""
@@ -58,6 +77,8 @@ class PatrolLog:
                 connection.execute(insert(patrol_checks).values(**_values(entry)))
         except IntegrityError as exc:
             raise PatrolError(f"{_where(entry)} is already logged or invalid: {exc.orig}") from exc
+        at = entry.confirmed_at if entry.confirmed_at is not None else entry.due_at
+        self._announce(CHECK_TABLE, entry.run_id, _values(entry), at)
 
     def end_run(self, run_id: int, ended_at: float) -> bool:
         """Record the end of run ``run_id``; False if it had already ended."""
@@ -65,12 +86,15 @@ class PatrolLog:
             run = _run(connection, run_id)
             if run.ended_at is not None:
                 return False
+            ended = max(ended_at, run.started_at)
             statement = (
-                update(patrol_runs)
-                .where(patrol_runs.c.run_id == run_id)
-                .values(ended_at=max(ended_at, run.started_at))
+                update(patrol_runs).where(patrol_runs.c.run_id == run_id).values(ended_at=ended)
             )
             connection.execute(statement)
+        row = {"run_id": run_id, "tour_id": run.tour_id, "operator": run.operator}
+        self._announce(
+            RUN_TABLE, run_id, {**row, "started_at": run.started_at, "ended_at": ended}, ended
+        )
         return True
 
     def set_case(self, run_id: int, step_index: int, case_id: int) -> PatrolEntry:
@@ -89,7 +113,9 @@ class PatrolLog:
                 .values(case_id=case_id)
             )
             connection.execute(statement)
-        return replace(found, case_id=case_id)
+        linked = replace(found, case_id=case_id)
+        self._announce(CHECK_TABLE, run_id, _values(linked), linked.confirmed_at or linked.due_at)
+        return linked
 
     # ---- Reading
 

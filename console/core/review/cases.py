@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, text, update
+from sqlalchemy import Connection, delete, insert, update
 
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.events import Event, IncidentChanged
@@ -47,15 +47,6 @@ class ReviewCases:
         if self._subscription is not None:
             self._subscription.close()
             self._subscription = None
-
-    def allow_rebuilding(self) -> None:
-        """Drop the scratch database's append-only guard on audit rows (rebuilt at each jump)."""
-        with self.gate.open(), self.database.engine.begin() as connection:
-            names = connection.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'")
-            ).scalars()
-            for name in list(names):
-                connection.execute(text(f'DROP TRIGGER "{name}"'))
 
     def show(self, at: float) -> int:
         """Replace every case with its state at ``at``; returns how many cases there are."""

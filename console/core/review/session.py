@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy import text
+
 from console.core.alarms import AlarmFlood, load_alarm_flood_config
 from console.core.bridges.config import load_bridge_monitoring
 from console.core.bridges.enrich import CaseEnricher
@@ -31,6 +33,7 @@ from console.core.recording import RecordingReader
 from console.core.recording.streams import Stream
 from console.core.review.cases import ReviewCases
 from console.core.review.clock import ReplayClock
+from console.core.review.patrol import ReviewPatrol
 from console.core.review.source import ReviewSource
 from console.core.review.timeline import ReviewTimeline
 from console.core.runtime import (
@@ -43,7 +46,7 @@ from console.core.runtime import (
     know_fleet,
 )
 from console.core.sites import load_sites
-from console.core.storage.engine import open_database
+from console.core.storage.engine import Database, open_database
 from console.core.storage.read_only import WriteGate
 from console.core.units.board import UnitBoard
 
@@ -78,13 +81,15 @@ def build_review_core(folder: Path, options: CoreOptions | None = None) -> Conso
     plan, units, incidents = case_service(city, directory, database, bus, clock)
     name_of = functools.partial(division_name, city)
     timeline = ReviewTimeline(reader.events_between(span[0], span[1], {Stream.EVENTS}))
+    _drop_guards(database, gate)  # the scratch file's append-only rows are rebuilt at jumps
     cases = ReviewCases(database, gate, timeline)
-    cases.allow_rebuilding()  # the scratch file's audit rows are rebuilt at every jump
     cases.attach(bus)  # before anything that reads cases from storage
+    patrol = ReviewPatrol(database, gate, timeline)
+    patrol.attach(bus)
     flood = AlarmFlood.build(database, clock, bus, load_alarm_flood_config(directory))
     board = UnitBoard(units, clock, incidents.get, plan.shifts, city_timezone(city), name_of)
     board.attach(bus)
-    source = ReviewSource(reader, timeline, bus, clock, cases)
+    source = ReviewSource(reader, timeline, bus, clock, [cases, patrol])
     source.on_jump(lambda _at: board.load(incidents.list_open()))
     core = ConsoleCore(
         city,
@@ -133,3 +138,12 @@ def _options(reader: RecordingReader, options: CoreOptions) -> CoreOptions:
         seed=seed if isinstance(seed, int) else options.seed,
         colleague_share=0.0,
     )
+
+
+def _drop_guards(database: Database, gate: WriteGate) -> None:
+    """Drop the scratch database's triggers (the append-only guards of audit and patrol
+    rows): review rebuilds those rows at every jump, and no one else may write."""
+    with gate.open(), database.engine.begin() as connection:
+        query = text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        for name in list(connection.execute(query).scalars()):
+            connection.execute(text(f'DROP TRIGGER "{name}"'))

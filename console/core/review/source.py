@@ -11,19 +11,31 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from console.core.bus import EventBus
-from console.core.events import Event, IncidentChanged
+from console.core.events import Event, IncidentChanged, PatrolLogged
 from console.core.recording import RecordingReader
 from console.core.recording.streams import Stream
-from console.core.review.cases import ReviewCases
 from console.core.review.clock import ReplayClock
 from console.core.review.timeline import ReviewTimeline
 
 log = logging.getLogger(__name__)
 
 DENSE_STREAMS = frozenset({Stream.POSITIONS, Stream.READINGS, Stream.UNITS})
+
+REBUILT_WHOLE = (IncidentChanged, PatrolLogged)
+"""Events whose stored state a jump rebuilds whole (not posted again)."""
+
+
+class MomentStore(Protocol):
+    """What keeps stored state at the cursor (the scratch database's cases, patrol log)."""
+
+    def show(self, at: float) -> int:
+        """Replace the stored state with the state at ``at``."""
+        ...
+
 
 JumpHook = Callable[[float], None]
 """Told the new cursor once the cases of the new moment are stored and before its
@@ -39,7 +51,7 @@ class ReviewSource:
         timeline: ReviewTimeline,
         bus: EventBus,
         clock: ReplayClock,
-        cases: ReviewCases,
+        stores: Sequence[MomentStore],
         *,
         positions_window_s: float = 60.0,
         readings_window_s: float = 600.0,
@@ -48,7 +60,7 @@ class ReviewSource:
         self.timeline = timeline
         self.bus = bus
         self.clock = clock
-        self.cases = cases
+        self.stores = list(stores)
         self.positions_window_s = positions_window_s
         """How far back a jump looks for positions (longer than any report interval)."""
         self.readings_window_s = readings_window_s
@@ -94,7 +106,8 @@ class ReviewSource:
         """Move the cursor to ``at`` and rebuild the state there; returns the cursor."""
         at = self.clock.seek(at)
         self.bus.drain()  # what the old moment still had queued goes before the resets
-        self.cases.show(at)
+        for store in self.stores:
+            store.show(at)
         for hook in self._hooks:
             hook(at)
         self._last = at
@@ -103,7 +116,7 @@ class ReviewSource:
         recent = (
             (t, event)
             for t, event in self.timeline.between(at - self.readings_window_s, at)
-            if not isinstance(event, IncidentChanged)  # the cases are shown whole above
+            if not isinstance(event, REBUILT_WHOLE)  # stored whole above
         )
         readings = self.reader.events_between(at - self.readings_window_s, at, {Stream.READINGS})
         nearby = {Stream.POSITIONS, Stream.UNITS}

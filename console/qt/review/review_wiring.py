@@ -10,11 +10,12 @@ change data is disabled with the reason.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QToolBar
+from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 
 from console.core.review import READ_ONLY_REASON, ReviewSource
 from console.qt.case_actions import CaseActions
@@ -30,8 +31,8 @@ BANNER_STYLE = (
     "QLabel#reviewBanner { background: #3a2a05; color: #fcd34d; font-weight: 700;"
     " letter-spacing: 1px; padding: 3px 10px; border-bottom: 1px solid #a16207; }"
 )
-READ_ONLY_MENUS = ("Patrol",)
-"""Menus whose every action changes data (disabled in review)."""
+CHANGING_ACTIONS = ("Start or stop the patrol",)
+"""Menu actions (outside the case actions) that change data: disabled in review."""
 
 
 @dataclass(slots=True)
@@ -59,8 +60,10 @@ def install_review(
     panes: ReviewPanes,
     actions: CaseActions,
     tz: dt.tzinfo,
+    changing: Sequence[QWidget] = (),
 ) -> ReviewControls:
-    """Make ``window`` a read-only review of ``source``'s recording."""
+    """Make ``window`` a read-only review of ``source``'s recording (``changing``: more
+    widgets whose use would change data, disabled with the reason)."""
     source.on_jump(lambda _at: _restart(panes))
     frame_tick.add_source(source.pump)
     bar = TimelineBar(source.clock, source.timeline.marks, source.jump, tz)
@@ -83,6 +86,9 @@ def install_review(
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, top)
     window.setWindowTitle(f"REVIEW (read-only) — {window.windowTitle()}")
     actions.set_read_only(READ_ONLY_REASON)
+    for widget in changing:
+        widget.setEnabled(False)
+        widget.setToolTip(READ_ONLY_REASON)
     _disable_menus(window)
     _add_keys(window, bar)
     return ReviewControls(bar, banner)
@@ -110,8 +116,8 @@ def _banner_text(source: ReviewSource, tz: dt.tzinfo) -> str:
 def _disable_menus(window: MainWindow) -> None:
     for action in window.menuBar().actions():
         menu = action.menu()
-        if menu is not None and action.text().replace("&", "") in READ_ONLY_MENUS:
-            for item in menu.actions():
+        for item in menu.actions() if menu is not None else []:
+            if item.text().replace("&", "") in CHANGING_ACTIONS:
                 item.setEnabled(False)
                 item.setStatusTip(READ_ONLY_REASON)
 
