@@ -19,6 +19,9 @@ shoot night 25 --start 2026-11-21T02:10 --speed 10
 shoot recorded-shift 70 --start 2026-11-21T08:00 --speed 60 --record "$WORK/recording"
 shoot review 25 --review "$WORK/recording" --review-at 2026-11-21T08:50
 rm -f "$ROOT/screenshots/recorded-shift.png"  # the run only made the recording
+"$ROOT/.venv/bin/city-console" --headless --run-for 25 --train --size 1680x1000 \
+  --screenshot "$ROOT/screenshots/training.png" --profile "$WORK/training" \
+  --history "$WORK/training-history"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_dispatch.py" "$ROOT/screenshots/dispatch.png"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_map.py" "$ROOT/screenshots"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_bridges.py" "$ROOT/screenshots"

@@ -118,6 +118,7 @@ class ConsoleCore:
     iot_stations: tuple[FloatArray, FloatArray] | None = None
     """lon and lat of every IoT base station (station id = index)."""
     sites: SiteRegistry = field(default_factory=SiteRegistry)
+    """Cameras, passenger stations and weigh stations."""
     patrol_book: PatrolBook | None = None
     """The city's shifts and camera tours."""
     patrol_log: PatrolLog | None = None

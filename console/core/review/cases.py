@@ -9,44 +9,24 @@ gets through the scratch database's :class:`WriteGate`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, update
 
-from console.core.bus import Delivery, EventBus, Subscription
 from console.core.events import Event, IncidentChanged
 from console.core.incidents import store
 from console.core.incidents.model import IncidentStatus
 from console.core.incidents.snapshot import case_columns, incident_columns
-from console.core.review.timeline import CaseVersion, ReviewTimeline
+from console.core.review.scratch import ScratchStore
+from console.core.review.timeline import CaseVersion
 from console.core.storage.columns import to_json
-from console.core.storage.engine import Database
-from console.core.storage.read_only import WriteGate
 from console.core.storage.schema import audit, incidents
 
 
-class ReviewCases:
+class ReviewCases(ScratchStore):
     """Keeps the scratch database's cases (and their audit rows) at the cursor."""
 
-    def __init__(self, database: Database, gate: WriteGate, timeline: ReviewTimeline) -> None:
-        self.database = database
-        self.gate = gate
-        self.timeline = timeline
-        self._subscription: Subscription | None = None
-
-    def attach(self, bus: EventBus) -> Subscription:
-        """Apply every replayed case change (subscribe before anything that reads cases)."""
-        self._subscription = bus.subscribe(
-            IncidentChanged, self._on_changes, Delivery.BATCH, name="review-cases"
-        )
-        return self._subscription
-
-    def close(self) -> None:
-        """Stop applying case changes."""
-        if self._subscription is not None:
-            self._subscription.close()
-            self._subscription = None
+    EVENT = IncidentChanged
 
     def show(self, at: float) -> int:
         """Replace every case with its state at ``at``; returns how many cases there are."""
@@ -65,13 +45,10 @@ class ReviewCases:
                 connection.execute(insert(audit), rows)
         return len(cases)
 
-    def _on_changes(self, events: Sequence[Event]) -> None:
-        with self.gate.open(), self.database.engine.begin() as connection:
-            for event in events:
-                if isinstance(event, IncidentChanged) and event.case:
-                    self._apply(connection, event)
-
-    def _apply(self, connection: Connection, event: IncidentChanged) -> None:
+    def apply(self, connection: Connection, event: Event) -> None:
+        """Store the case as the replayed change left it, with its audit row."""
+        if not isinstance(event, IncidentChanged) or not event.case:
+            return
         columns = case_columns(event.case)
         before = (
             connection.execute(incidents.select().where(incidents.c.id == columns["id"]))

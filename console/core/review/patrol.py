@@ -9,41 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
-from console.core.bus import Delivery, EventBus, Subscription
 from console.core.events import Event, PatrolLogged
 from console.core.patrol.store import CHECK_TABLE, RUN_TABLE
-from console.core.review.timeline import ReviewTimeline
-from console.core.storage.engine import Database
-from console.core.storage.read_only import WriteGate
+from console.core.review.scratch import ScratchStore
 from console.core.storage.schema import patrol_checks, patrol_runs
 
 
-class ReviewPatrol:
+class ReviewPatrol(ScratchStore):
     """Keeps the scratch database's patrol runs and checkpoints at the cursor."""
 
-    def __init__(self, database: Database, gate: WriteGate, timeline: ReviewTimeline) -> None:
-        self.database = database
-        self.gate = gate
-        self.timeline = timeline
-        self._subscription: Subscription | None = None
-
-    def attach(self, bus: EventBus) -> Subscription:
-        """Apply every replayed patrol row."""
-        self._subscription = bus.subscribe(
-            PatrolLogged, self._on_rows, Delivery.BATCH, name="review-patrol"
-        )
-        return self._subscription
-
-    def close(self) -> None:
-        """Stop applying patrol rows."""
-        if self._subscription is not None:
-            self._subscription.close()
-            self._subscription = None
+    EVENT = PatrolLogged
 
     def show(self, at: float) -> int:
         """Replace the patrol log with what it held at ``at``; returns the rows applied."""
@@ -59,11 +38,10 @@ class ReviewPatrol:
                 _apply(connection, event)
         return len(rows)
 
-    def _on_rows(self, events: Sequence[Event]) -> None:
-        with self.gate.open(), self.database.engine.begin() as connection:
-            for event in events:
-                if isinstance(event, PatrolLogged):
-                    _apply(connection, event)
+    def apply(self, connection: Connection, event: Event) -> None:
+        """Store the patrol row the replayed event carries."""
+        if isinstance(event, PatrolLogged):
+            _apply(connection, event)
 
 
 def _apply(connection: Connection, event: PatrolLogged) -> None:
