@@ -288,7 +288,10 @@ def run_console(args: argparse.Namespace, options: CoreOptions) -> int:
     window = build_window(core, args.operator, profile, override_from_args(args))
     install_open_recording(window, args.operator, profile, options)
     if args.train:
-        install_training(window, core, trainee=args.operator)
+        training = install_training(window, core, trainee=args.operator)
+        pane_id = training.pane.PANE_ID
+        window.tabify(["map", "video_wall", pane_id])  # the trainer's pane where the map is
+        window.show_pane(pane_id)
     width, height = (int(v) for v in args.size.lower().split("x"))
     if not profile.joinpath("layout.json").exists():
         window.resize(QSize(width, height))

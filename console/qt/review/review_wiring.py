@@ -108,7 +108,7 @@ def _banner_text(source: ReviewSource, tz: dt.tzinfo) -> str:
     end = dt.datetime.fromtimestamp(clock.end, tz)
     cases = len(source.timeline.versions)
     return (
-        f"REVIEW · READ-ONLY · recording {source.reader.folder.name} · "
+        f"REVIEW · READ-ONLY · {source.reader.folder.name} · "
         f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} · {cases:,} cases"
     )
 

@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from console.core.review import REVIEW_SPEEDS, CaseMark, ReplayClock
+from console.qt.review.media_icons import media_icon
 from console.qt.review.timeline_track import TimelineTrack
 
 STEP_S = 10.0
@@ -39,24 +40,19 @@ class TimelineBar(QWidget):
         self._tz = tz
         self.jumps = 0
         self.track = TimelineTrack(clock.start, clock.end, self.marks)
-        icons = QStyle.StandardPixmap
-        self.play_button = self._button(
-            icons.SP_MediaPlay, "Play / pause (Space)", self.toggle_play
-        )
+        self.play_button = self._button("play", "Play / pause (Space)", self.toggle_play)
         self.back_button = self._button(
-            icons.SP_MediaSeekBackward, f"Back {STEP_S:g} s (Ctrl+Left)", lambda: self.step(-STEP_S)
+            "back", f"Back {STEP_S:g} s (Ctrl+Left)", lambda: self.step(-STEP_S)
         )
         self.forward_button = self._button(
-            icons.SP_MediaSeekForward,
+            "forward",
             f"Forward {STEP_S:g} s (Ctrl+Right)",
             lambda: self.step(STEP_S),
         )
         self.previous_button = self._button(
-            icons.SP_MediaSkipBackward, "Previous case (Ctrl+Shift+Left)", self.previous_mark
+            "previous", "Previous case (Ctrl+Shift+Left)", self.previous_mark
         )
-        self.next_button = self._button(
-            icons.SP_MediaSkipForward, "Next case (Ctrl+Shift+Right)", self.next_mark
-        )
+        self.next_button = self._button("next", "Next case (Ctrl+Shift+Right)", self.next_mark)
         self.speed = QComboBox()
         self.speed.setToolTip("Replay speed")
         for factor in REVIEW_SPEEDS:
@@ -89,11 +85,9 @@ class TimelineBar(QWidget):
         self.track.sig_released.connect(self.seek)
         self.show_time()
 
-    def _button(
-        self, icon: QStyle.StandardPixmap, tip: str, slot: Callable[[], object]
-    ) -> QToolButton:
+    def _button(self, icon: str, tip: str, slot: Callable[[], object]) -> QToolButton:
         button = QToolButton()
-        button.setIcon(self.style().standardIcon(icon))
+        button.setIcon(media_icon(icon))
         button.setToolTip(tip)
         button.setAutoRaise(True)
         button.setMinimumWidth(30)
@@ -150,9 +144,7 @@ class TimelineBar(QWidget):
         playing = self.clock.playing
         if playing != self._shown_playing:
             self._shown_playing = playing
-            icons = QStyle.StandardPixmap
-            icon = icons.SP_MediaPause if playing else icons.SP_MediaPlay
-            self.play_button.setIcon(self.style().standardIcon(icon))
+            self.play_button.setIcon(media_icon("pause" if playing else "play"))
         local = dt.datetime.fromtimestamp(now, self._tz)
         elapsed = _duration(now - self.clock.start)
         total = _duration(self.clock.end - self.clock.start)
