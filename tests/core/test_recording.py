@@ -216,3 +216,14 @@ def test_an_empty_folder_has_no_time_range(tmp_path: Path) -> None:
         assert reader.time_range() is None and reader.index == ()
     with pytest.raises(FileNotFoundError):
         RecordingReader(tmp_path / "missing")
+
+
+def test_a_stride_reads_every_nth_block_of_a_stretch(tmp_path: Path) -> None:
+    recorder = Recorder(tmp_path, ManualClock(NOW))
+    for n in range(9):
+        recorder.record([_call(n)], NOW + n)
+        recorder.flush()
+    recorder.close()
+    with RecordingReader(tmp_path) as reader:
+        thinned = [at - NOW for at, _ in reader.events_between(NOW, NOW + 8, stride=3)]
+    assert thinned == [0, 3, 6]

@@ -3,8 +3,10 @@
 It is the replay's counterpart of the simulation source. :meth:`ReviewSource.pump`
 (on every frame tick, on the GUI thread) posts what was recorded since the last
 pump; :meth:`ReviewSource.jump` moves the cursor and rebuilds every pane's state
-at the new moment: the cases in the scratch database, the levels in force, and
-a window of recent events (positions, sensor samples, alarms) posted at once.
+at the new moment: the cases and the patrol log in the scratch database, the
+levels in force, and the recent past posted at once: the last minute of
+positions, the last ten minutes of sensor samples, the last hour of alarms, and
+the hour's older bridge samples thinned to one block in ten (the charts' window).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from console.core.bus import EventBus
-from console.core.events import Event, IncidentChanged, PatrolLogged
+from console.core.events import BridgeChannels, Event, IncidentChanged, PatrolLogged
 from console.core.recording import RecordingReader
 from console.core.recording.streams import Stream
 from console.core.review.clock import ReplayClock
@@ -55,6 +57,8 @@ class ReviewSource:
         *,
         positions_window_s: float = 60.0,
         readings_window_s: float = 600.0,
+        history_window_s: float = 3600.0,
+        history_stride: int = 10,
     ) -> None:
         self.reader = reader
         self.timeline = timeline
@@ -64,7 +68,11 @@ class ReviewSource:
         self.positions_window_s = positions_window_s
         """How far back a jump looks for positions (longer than any report interval)."""
         self.readings_window_s = readings_window_s
-        """How far back a jump replays sensor samples and alarms (the charts' recent past)."""
+        """How far back a jump replays every sensor sample (the charts' recent past)."""
+        self.history_window_s = history_window_s
+        """How far back a jump replays alarms, and bridge samples thinned (the charts' hour)."""
+        self.history_stride = history_stride
+        """Before ``readings_window_s``, one block of bridge samples in this many is replayed."""
         self._hooks: list[JumpHook] = []
         self.posted = 0
         self._last = clock.now()
@@ -111,17 +119,26 @@ class ReviewSource:
         for hook in self._hooks:
             hook(at)
         self._last = at
-        in_force = self.timeline.state_before(at - self.readings_window_s)
+        since = at - self.history_window_s
+        in_force = self.timeline.state_before(since)
         self._post((at, event) for event in in_force)
-        recent = (
+        sparse = (
             (t, event)
-            for t, event in self.timeline.between(at - self.readings_window_s, at)
+            for t, event in self.timeline.between(since, at)
             if not isinstance(event, REBUILT_WHOLE)  # stored whole above
         )
-        readings = self.reader.events_between(at - self.readings_window_s, at, {Stream.READINGS})
+        recent_from = at - self.readings_window_s
+        older = (  # the charts' older past, thinned: bridge samples of every n-th block
+            (t, event)
+            for t, event in self.reader.events_between(
+                since, recent_from, {Stream.READINGS}, self.history_stride
+            )
+            if isinstance(event, BridgeChannels) and t < recent_from
+        )
+        readings = self.reader.events_between(recent_from, at, {Stream.READINGS})
         nearby = {Stream.POSITIONS, Stream.UNITS}
         positions = self.reader.events_between(at - self.positions_window_s, at, nearby)
-        self._post(heapq.merge(recent, readings, positions, key=_time_of))
+        self._post(heapq.merge(sparse, older, readings, positions, key=_time_of))
         return at
 
     def _post(self, records: Iterable[tuple[float, Event]]) -> int:
