@@ -27,11 +27,13 @@ class Stream(enum.IntEnum):
     EVENTS = 0
     """Alarms, cases, warnings, messages, geofence crossings, quarantined payloads."""
     POSITIONS = 1
-    """Vehicle and vessel positions and IoT station reports (the dense fleet data)."""
+    """Vehicle and vessel positions (the dense fleet data)."""
     READINGS = 2
     """Bridge sensor samples and summaries, axle weighings."""
     UNITS = 3
     """Response units' positions (their tracks, read apart from the fleet's)."""
+    STATIONS = 4
+    """IoT base stations' periodic detection counts (no pane keeps their past)."""
 
 
 _DENSE: dict[str, Stream] = {
@@ -39,7 +41,7 @@ _DENSE: dict[str, Stream] = {
     VehiclePosition.TOPIC: Stream.POSITIONS,
     UnitPosition.TOPIC: Stream.UNITS,
     VesselPosition.TOPIC: Stream.POSITIONS,
-    IotStationReport.TOPIC: Stream.POSITIONS,
+    IotStationReport.TOPIC: Stream.STATIONS,
     BridgeChannels.TOPIC: Stream.READINGS,
     BridgeReading.TOPIC: Stream.READINGS,
     AxleWeighing.TOPIC: Stream.READINGS,

@@ -5,8 +5,8 @@ It is the replay's counterpart of the simulation source. :meth:`ReviewSource.pum
 pump; :meth:`ReviewSource.jump` moves the cursor and rebuilds every pane's state
 at the new moment: the cases and the patrol log in the scratch database, the
 levels in force, and the recent past posted at once: the last minute of
-positions, the last ten minutes of sensor samples, the last hour of alarms, and
-the hour's older bridge samples thinned to one block in ten (the charts' window).
+positions, the last five minutes of sensor samples, the last hour of alarms, and
+the hour's older bridge samples thinned to one block in thirty (the charts' window).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from console.core.review.timeline import ReviewTimeline
 
 log = logging.getLogger(__name__)
 
-DENSE_STREAMS = frozenset({Stream.POSITIONS, Stream.READINGS, Stream.UNITS})
+DENSE_STREAMS = frozenset({Stream.POSITIONS, Stream.READINGS, Stream.UNITS, Stream.STATIONS})
+"""Streams a playing replay reads as it goes (a jump reads only what panes keep)."""
 
 REBUILT_WHOLE = (IncidentChanged, PatrolLogged)
 """Events whose stored state a jump rebuilds whole (not posted again)."""
@@ -56,9 +57,9 @@ class ReviewSource:
         stores: Sequence[MomentStore],
         *,
         positions_window_s: float = 60.0,
-        readings_window_s: float = 600.0,
+        readings_window_s: float = 300.0,
         history_window_s: float = 3600.0,
-        history_stride: int = 10,
+        history_stride: int = 30,
     ) -> None:
         self.reader = reader
         self.timeline = timeline
