@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the console and its tests need, idempotently:
-#   - Debian packages Qt/QtWebEngine need on a bare machine (only when run as root),
+#   - Debian packages Qt/QtWebEngine need on a bare machine, and the MQTT broker and
+#     PostgreSQL server the tests start on loopback (only when run as root),
 #   - a virtual environment in .venv with the package and its test tools.
 # Sourced by run-console.sh and run-tests.sh; safe to run again (does nothing new).
 set -euo pipefail
@@ -17,6 +18,7 @@ DEBIAN_PACKAGES=(
   libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shm0 libxcb-sync1
   libgl1 libegl1 libopengl0 libgbm1 libasound2 libdrm2 libpulse0
   fonts-noto-cjk xvfb xauth tzdata
+  mosquitto postgresql
 )
 
 install_debian_packages() {
