@@ -279,10 +279,17 @@ def _check_coordinates(values: dict[str, Any], bbox: Bbox | None) -> None:
     for name, (low, high) in _COORDINATE_RANGE.items():
         if name not in values:
             continue
-        coords = np.asarray(values[name], dtype=np.float64)
-        if coords.size and (coords.min() < low or coords.max() > high):
+        value = values[name]
+        if isinstance(value, float):  # one position: no array needed
+            lowest = highest = value
+        else:
+            coords = np.asarray(value, dtype=np.float64)
+            if not coords.size:
+                continue
+            lowest, highest = float(coords.min()), float(coords.max())
+        if lowest < low or highest > high:
             raise PayloadError(f"field {name!r} out of range {low:g}..{high:g}")
-        if bbox is not None and coords.size:
+        if bbox is not None:
             low_b, high_b = (bbox[0], bbox[2]) if name == "lon" else (bbox[1], bbox[3])
-            if coords.min() < low_b or coords.max() > high_b:
+            if lowest < low_b or highest > high_b:
                 raise PayloadError(f"field {name!r} outside the area {low_b:g}..{high_b:g}")

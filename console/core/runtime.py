@@ -50,6 +50,7 @@ from console.core.units.recommend import recommend_units
 from console.core.units.registry import UnitRegistry
 
 if TYPE_CHECKING:
+    from console.core.feeds.source import MqttSource
     from console.core.review.source import ReviewSource
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,12 @@ class CoreOptions:
     """Where every bus event is recorded (None: no recording)."""
     quiet_city: bool = False
     """The simulation raises no alarm by itself (training: only the scenario does)."""
+    bus_url: str | None = None
+    """Take the city's feeds from this MQTT broker (``mqtt[s]://…``) instead of the
+    built-in simulation; the field (crews, terminals, colleagues) is then not simulated."""
+    bus_options: tuple[tuple[str, str], ...] = ()
+    """Broker login and TLS options (``username``, ``password``, ``ca_file``, ``cert_file``,
+    ``key_file``, ``prefix``, ``client_id``) as name/value pairs."""
 
 
 @dataclass(slots=True)
@@ -127,6 +134,8 @@ class ConsoleCore:
     """Records every bus event to disk (when ``CoreOptions.recording_dir`` is set)."""
     review: ReviewSource | None = None
     """The recording this core replays (None: live); nothing can be changed then."""
+    feed: MqttSource | None = None
+    """The city's feeds from an MQTT broker (None: the built-in simulation or a recording)."""
     scratch_dir: Path | None = None
     """A folder of the core's own, deleted when it stops (review's scratch database)."""
     bridge_safety: BridgeSafety | None = None
@@ -249,15 +258,19 @@ def build_core(
     board = UnitBoard(units, clock, incidents.get, plan.shifts, city_timezone(city), name_of)
     board.attach(bus)
     board.load(open_cases)
-    responders = SimulatedResponders(incidents, board, bus, seed=options.seed)
-    responders.attach()
-    responders.load(open_cases)
+    simulated_field = options.bus_url is None
+    responders: SimulatedResponders | None = None
+    if simulated_field:
+        responders = SimulatedResponders(incidents, board, bus, seed=options.seed)
+        responders.attach()
+        responders.load(open_cases)
     automatic = AutomaticRules(incidents)
     automatic.attach(bus)
     automatic.load(open_cases)
     sites = load_sites(directory, city)
     config, stepper = city_simulation(city, sites, options)
-    simulation = SimulationSource(stepper, bus, clock, bbox=city.bbox)
+    feed = broker_source(options, bus, clock, city) if options.bus_url is not None else None
+    simulation: Source = feed or SimulationSource(stepper, bus, clock, bbox=city.bbox)
     core = ConsoleCore(
         city,
         bus,
@@ -273,6 +286,7 @@ def build_core(
         automatic,
     )
     core.sites = sites
+    core.feed = feed
     core.patrol_book = load_patrol_book(directory, sites)
     core.patrol_log = PatrolLog(database, bus)
     core.bridge_safety = install_bridge_monitoring(core, config.bridge_monitoring)
@@ -293,9 +307,10 @@ def build_core(
     core.history_recorder.attach(bus)
     core.messages = MessageService(database, bus, clock)
     core.messages.attach()
-    core.terminals = SimulatedTerminals(bus, seed=options.seed)
-    core.terminals.attach()
-    if options.colleague_share > 0:
+    if simulated_field:
+        core.terminals = SimulatedTerminals(bus, seed=options.seed)
+        core.terminals.attach()
+    if options.colleague_share > 0 and simulated_field:
         colleagues = SimulatedColleagues(
             incidents, core.recommend, seed=options.seed, share=options.colleague_share
         )
@@ -356,3 +371,13 @@ def know_fleet(core: ConsoleCore, stepper: CitySimulation) -> None:
     core.plate_of = stepper.plate
     core.operator_of = stepper.operator
     core.iot_stations = (stepper.iot.lon, stepper.iot.lat)
+
+
+def broker_source(options: CoreOptions, bus: EventBus, clock: SpeedClock, city: City) -> MqttSource:
+    """The MQTT source of ``options.bus_url`` for ``city`` (its feeds checked against its area)."""
+    from console.core.feeds.broker import parse_broker_url  # paho only where a broker is used
+    from console.core.feeds.source import MqttSource
+
+    assert options.bus_url is not None
+    settings = parse_broker_url(options.bus_url, **dict(options.bus_options))
+    return MqttSource(settings, bus, clock, bbox=city.bbox)

@@ -14,11 +14,15 @@ import getpass
 import json
 import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from console.core.feeds.cli import COMMANDS as FEED_COMMANDS
+from console.core.feeds.cli import add_broker_options, broker_settings
+from console.core.feeds.cli import main as feed_command
 from console.core.paths import city_dir
 from console.core.runtime import CoreOptions
 from console.qt.qt_env import prepare_qt_environment
@@ -116,6 +120,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="training: the scenario player, a TRAINING banner, the separate training database"
         " (training.sqlite in the user data folder), real-time clocks, no random alarms",
     )
+    parser.add_argument(
+        "--bus",
+        metavar="URL",
+        help="take the city's feeds from this MQTT broker (mqtt://host:port or mqtts://…)"
+        " instead of the built-in simulation; see docs/mqtt.md",
+    )
+    add_broker_options(parser)
     parser.add_argument("--size", default="1680x1000", help="initial window size WxH")
     parser.add_argument(
         "--headless", action="store_true", help="use Qt's offscreen platform (no display needed)"
@@ -152,6 +163,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             parser.error(f"--review-at: not a time: {args.review_at!r}")
     if args.train and (args.review is not None or args.db is not None):
         parser.error("--train runs on its own training database: not with --review or --db")
+    if args.bus is not None and (args.review is not None or args.train):
+        parser.error("--bus is for live operation: not with --review or --train")
+    if args.bus is not None:
+        try:
+            broker_settings(args.bus, args)
+        except ValueError as error:
+            parser.error(f"--bus: {error}")
     if args.speed <= 0:
         parser.error("--speed must be positive")
     if (args.tile_crs or args.tile_attribution) and not args.tile_url:
@@ -177,6 +195,27 @@ def training_options(options: CoreOptions, profile: Path | None) -> CoreOptions:
         speed=1.0,
         colleague_share=0.0,
         quiet_city=True,
+    )
+
+
+def broker_options(options: CoreOptions, args: argparse.Namespace) -> CoreOptions:
+    """``options`` for a console fed by a broker: real time from now, the login and TLS
+    files given, and a client id of its own unless one is given (its session on the broker)."""
+    pairs = {
+        "username": args.mqtt_user,
+        "password": args.mqtt_password,
+        "prefix": args.mqtt_prefix,
+        "ca_file": args.mqtt_ca,
+        "cert_file": args.mqtt_cert,
+        "key_file": args.mqtt_key,
+        "client_id": args.mqtt_client_id or f"city-console-{socket.gethostname()}-{args.operator}",
+    }
+    return dataclasses.replace(
+        options,
+        bus_url=args.bus,
+        bus_options=tuple((name, str(value)) for name, value in pairs.items() if value),
+        speed=1.0,
+        start=time.time(),
     )
 
 
@@ -212,8 +251,11 @@ def use_city_timezone(city: str) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the console; returns the process exit status."""
-    args = parse_args(argv)
+    """Run the console (or ``simulate`` / ``replay`` into a broker); returns the exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in FEED_COMMANDS:
+        return feed_command(arguments)
+    args = parse_args(arguments)
     use_city_timezone(args.city)
     errors = ErrorCounter()
     logging.basicConfig(
@@ -238,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.train:
         options = training_options(options, args.profile)
+    if args.bus:
+        options = broker_options(options, args)
     status = run_console(args, options)
     if args.run_for is not None and errors.count:
         log.error("exiting with status 1: %d error(s) were logged", errors.count)

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import QApplication
 from console.core.bridges.config import BridgeMonitoring
 from console.core.channels import case_platforms
 from console.core.city.model import Level
+from console.core.feeds.source import LinkState
+from console.core.feeds.wiring import link_text
 from console.core.paths import user_data_dir
 from console.core.review import build_review_core
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
@@ -95,7 +97,7 @@ def build_console(
         frame_tick,
         profile / ("review-layout.json" if reviewing else "layout.json"),
         f"{core.city.name} · {core.city.name_en} — Operations Command & Dispatch Console",
-        set_speed=None if reviewing else core.clock.set_factor,
+        set_speed=None if reviewing or core.feed is not None else core.clock.set_factor,
     )
     frame_tick.setParent(window)
     basemap = effective_basemap(profile, basemap_override)
@@ -156,7 +158,8 @@ def build_console(
         frame_tick,
         core.database.describe(),
         simulation_speed=lambda: core.clock.factor,
-        mode="REVIEW" if reviewing else "SIMULATION",
+        mode="REVIEW" if reviewing else "SIMULATION" if core.feed is None else "LIVE",
+        feed_status=None if core.feed is None else lambda: _feed_status(core),
     )
     window.setStatusBar(status)
     install_alarm_flood_tools(window, core, queue, operator)
@@ -184,6 +187,16 @@ def build_console(
         QTimer.singleShot(0, lambda: _default_dock_sizes(window))
     frame_tick.start()
     return window, workflow
+
+
+def _feed_status(core: ConsoleCore) -> tuple[str, bool]:
+    """The broker link and its stale feeds for the status bar; False when not healthy."""
+    assert core.feed is not None
+    status = core.feed.status()
+    stale = core.feed.stale_feeds()
+    zone = ZoneInfo(core.timezone)
+    text = link_text(status, stale, lambda at: f"{dt.datetime.fromtimestamp(at, zone):%H:%M:%S}")
+    return text, status.state is LinkState.CONNECTED and not stale
 
 
 def _recording_folder(core: ConsoleCore) -> Path | None:

@@ -39,6 +39,7 @@ class ConsoleStatusBar(QStatusBar):
         simulation_speed: Callable[[], float] | None = None,
         parent: QWidget | None = None,
         mode: str = "SIMULATION",
+        feed_status: Callable[[], tuple[str, bool]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._bus = bus
@@ -46,6 +47,9 @@ class ConsoleStatusBar(QStatusBar):
         self._frame_tick = frame_tick
         self._simulation_speed = simulation_speed
         self._mode = mode
+        self._feed_status = feed_status
+        self.feed_label = QLabel()
+        self.feed_label.setVisible(feed_status is not None)
         self.clock_label = QLabel()
         self.clock_label.setObjectName("clockLabel")
         self.rate_label = QLabel()
@@ -54,7 +58,7 @@ class ConsoleStatusBar(QStatusBar):
         self.quarantine_label.setToolTip("Payloads that failed validation; click to see them")
         self.database_label = QLabel(f"DB: {database}")
         self.addWidget(self.clock_label)
-        for label in (self.rate_label, self.tick_label, self.quarantine_label):
+        for label in (self.feed_label, self.rate_label, self.tick_label, self.quarantine_label):
             self.addPermanentWidget(label)
         self.addPermanentWidget(self.database_label)
         self.update_figures()
@@ -70,6 +74,12 @@ class ConsoleStatusBar(QStatusBar):
         self.tick_label.setText(
             f"Frame {self._frame_tick.last_tick_ms:.1f} ms · backlog {self._bus.pending:,}"
         )
+        if self._feed_status is not None:
+            text, healthy = self._feed_status()
+            self.feed_label.setText(text)
+            self.feed_label.setObjectName("" if healthy else "quarantineAlert")
+            self.feed_label.style().unpolish(self.feed_label)
+            self.feed_label.style().polish(self.feed_label)
         count = self._bus.quarantine.count
         self.quarantine_label.setText(f"Quarantined {count:,}")
         self.quarantine_label.setObjectName("quarantineAlert" if count else "")
