@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import os
 import shutil
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,7 @@ from console.core.bridges.monitor import BridgeSafety, install_bridge_monitoring
 from console.core.bus import EventBus
 from console.core.city.city import City
 from console.core.city.loader import load_city
-from console.core.clock import CompressedClock, SpeedClock
+from console.core.clock import CompressedClock, SpeedClock, WallClock
 from console.core.geofence import GeofenceEngine, bridge_fences, load_bridge_fence_config
 from console.core.geofence.store import load_fences
 from console.core.history import HistoryRecorder, HistoryStore, load_history_config
@@ -42,6 +44,8 @@ from console.core.sim.responders import SimulatedResponders
 from console.core.sim.terminals import SimulatedTerminals
 from console.core.sites import SiteRegistry, load_sites
 from console.core.storage.engine import Database, open_database
+from console.core.storage.notify import DatabaseChanges, DatabaseHealth, announce_changes
+from console.core.storage.presence import PresenceBoard
 from console.core.units.board import UnitBoard
 from console.core.units.divisions import division_info_for
 from console.core.units.model import Recommendation
@@ -89,6 +93,8 @@ class CoreOptions:
     bus_url: str | None = None
     """Take the city's feeds from this MQTT broker (``mqtt[s]://…``) instead of the
     built-in simulation; the field (crews, terminals, colleagues) is then not simulated."""
+    console_id: str = ""
+    """This console's name among several on one database ('': host name and process id)."""
     bus_options: tuple[tuple[str, str], ...] = ()
     """Broker login and TLS options (``username``, ``password``, ``ca_file``, ``cert_file``,
     ``key_file``, ``prefix``, ``client_id``) as name/value pairs."""
@@ -134,6 +140,12 @@ class ConsoleCore:
     """Records every bus event to disk (when ``CoreOptions.recording_dir`` is set)."""
     review: ReviewSource | None = None
     """The recording this core replays (None: live); nothing can be changed then."""
+    changes: DatabaseChanges | None = None
+    """Case changes other consoles on the same PostgreSQL database made (LISTEN/NOTIFY)."""
+    presence: PresenceBoard | None = None
+    """Which cases the operators at other consoles have open."""
+    health: DatabaseHealth | None = None
+    """Whether the database can be reached (ok / down since / why)."""
     feed: MqttSource | None = None
     """The city's feeds from an MQTT broker (None: the built-in simulation or a recording)."""
     scratch_dir: Path | None = None
@@ -143,8 +155,12 @@ class ConsoleCore:
     _search: SearchIndex | None = None
 
     def start(self) -> None:
-        """Start the sources."""
+        """Start the sources and the listener for other consoles' changes."""
         self.simulation.start()
+        if self.changes is not None:
+            self.changes.start()
+        if self.presence is not None:
+            self.presence.hello()
 
     def step_automatic(self) -> None:
         """One step of what runs by itself: simulated crews, then the automatic case rules.
@@ -154,6 +170,11 @@ class ConsoleCore:
         """
         if self.recorder is not None:
             self.recorder.poll()  # written out even while the bus is quiet
+        if self.presence is not None:
+            self.presence.tick()
+        listening = self.changes is not None and self.changes.shared
+        if self.health is not None and not self.health.state.ok and not listening:
+            self.health.check()  # SQLite: no listener notices the way back
         if self.review is not None:
             return  # a recording shows what happened; nothing runs by itself
         now = self.clock.now()
@@ -208,6 +229,12 @@ class ConsoleCore:
         self.automatic.close()
         self.board.close()
         self.intake.close()
+        if self.presence is not None:
+            self.presence.close_all()
+        if self.changes is not None:
+            self.changes.close()
+        if self.health is not None:
+            self.health.close()
         self.database.close()
         if self.scratch_dir is not None:
             shutil.rmtree(self.scratch_dir, ignore_errors=True)
@@ -287,6 +314,7 @@ def build_core(
     )
     core.sites = sites
     core.feed = feed
+    share_database(core, options)
     core.patrol_book = load_patrol_book(directory, sites)
     core.patrol_log = PatrolLog(database, bus)
     core.bridge_safety = install_bridge_monitoring(core, config.bridge_monitoring)
@@ -381,3 +409,20 @@ def broker_source(options: CoreOptions, bus: EventBus, clock: SpeedClock, city: 
     assert options.bus_url is not None
     settings = parse_broker_url(options.bus_url, **dict(options.bus_options))
     return MqttSource(settings, bus, clock, bbox=city.bbox)
+
+
+def share_database(core: ConsoleCore, options: CoreOptions) -> None:
+    """Let ``core`` work beside other consoles on its database: announce each case change
+    in its transaction, follow theirs, tell who has which case open, watch the database's
+    health (on SQLite the announcing and listening do nothing)."""
+    console_id = options.console_id or f"{socket.gethostname()}-{os.getpid()}"
+    core.health = DatabaseHealth(core.database, core.clock)
+    core.presence = PresenceBoard(core.database, console_id, WallClock())  # real seconds
+    announce_changes(core.incidents, console_id)
+    core.changes = DatabaseChanges(
+        core.incidents,
+        core.bus,
+        console_id,
+        health=core.health,
+        on_presence=core.presence.receive,
+    )

@@ -137,6 +137,7 @@ def build_console(
         tz=tz,
     )
     detail = workflow.detail
+    detail.presence = core.presence
     docks = window.docks
     detail.setMinimumWidth(360)  # header, clocks and timeline stay readable
     window.splitDockWidget(docks[map_pane.PANE_ID], docks[queue.PANE_ID], Qt.Orientation.Horizontal)
@@ -160,6 +161,7 @@ def build_console(
         simulation_speed=lambda: core.clock.factor,
         mode="REVIEW" if reviewing else "SIMULATION" if core.feed is None else "LIVE",
         feed_status=None if core.feed is None else lambda: _feed_status(core),
+        database_status=None if core.health is None else lambda: _database_status(core),
     )
     window.setStatusBar(status)
     install_alarm_flood_tools(window, core, queue, operator)
@@ -197,6 +199,16 @@ def _feed_status(core: ConsoleCore) -> tuple[str, bool]:
     zone = ZoneInfo(core.timezone)
     text = link_text(status, stale, lambda at: f"{dt.datetime.fromtimestamp(at, zone):%H:%M:%S}")
     return text, status.state is LinkState.CONNECTED and not stale
+
+
+def _database_status(core: ConsoleCore) -> tuple[str, bool]:
+    """The database line of the status bar; False while it cannot be reached."""
+    assert core.health is not None
+    state = core.health.state
+    if state.ok:
+        return f"DB: {core.database.describe()}", True
+    since = dt.datetime.fromtimestamp(state.down_since or core.clock.now(), ZoneInfo(core.timezone))
+    return f"DB DOWN since {since:%H:%M:%S}: {state.reason} — actions refused", False
 
 
 def _recording_folder(core: ConsoleCore) -> Path | None:

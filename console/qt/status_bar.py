@@ -40,6 +40,7 @@ class ConsoleStatusBar(QStatusBar):
         parent: QWidget | None = None,
         mode: str = "SIMULATION",
         feed_status: Callable[[], tuple[str, bool]] | None = None,
+        database_status: Callable[[], tuple[str, bool]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._bus = bus
@@ -48,6 +49,7 @@ class ConsoleStatusBar(QStatusBar):
         self._simulation_speed = simulation_speed
         self._mode = mode
         self._feed_status = feed_status
+        self._database_status = database_status
         self.feed_label = QLabel()
         self.feed_label.setVisible(feed_status is not None)
         self.clock_label = QLabel()
@@ -75,11 +77,9 @@ class ConsoleStatusBar(QStatusBar):
             f"Frame {self._frame_tick.last_tick_ms:.1f} ms · backlog {self._bus.pending:,}"
         )
         if self._feed_status is not None:
-            text, healthy = self._feed_status()
-            self.feed_label.setText(text)
-            self.feed_label.setObjectName("" if healthy else "quarantineAlert")
-            self.feed_label.style().unpolish(self.feed_label)
-            self.feed_label.style().polish(self.feed_label)
+            _show(self.feed_label, *self._feed_status())
+        if self._database_status is not None:
+            _show(self.database_label, *self._database_status())
         count = self._bus.quarantine.count
         self.quarantine_label.setText(f"Quarantined {count:,}")
         self.quarantine_label.setObjectName("quarantineAlert" if count else "")
@@ -90,3 +90,13 @@ class ConsoleStatusBar(QStatusBar):
         if self._simulation_speed is None:
             return ""
         return f"   {self._mode} ×{self._simulation_speed():g}"
+
+
+def _show(label: QLabel, text: str, healthy: bool) -> None:
+    """Put ``text`` on ``label``, in the alert colour when not ``healthy``."""
+    label.setText(text)
+    name = "" if healthy else "quarantineAlert"
+    if label.objectName() != name:
+        label.setObjectName(name)
+        label.style().unpolish(label)
+        label.style().polish(label)

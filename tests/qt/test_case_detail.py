@@ -13,6 +13,7 @@ from console.core.bus import EventBus
 from console.core.clock import ManualClock
 from console.core.incidents import IncidentService
 from console.core.incidents.model import Incident
+from console.core.storage.presence import PresenceBoard
 from console.qt.panes.case_detail import CaseDetailPane
 from tests.qt.test_case_actions import OPERATOR, png_bytes, report
 
@@ -170,3 +171,18 @@ def test_clocks_turn_red_when_overdue(
     clock.advance(61 * 60)
     pane._update_clocks()
     assert "#ff4d4f" in pane.clocks.text() and "over" in pane.clocks.text()
+
+
+def test_the_pane_says_who_else_has_the_case_open(
+    qtbot: QtBot, pane: CaseDetailPane, service: IncidentService, clock: ManualClock
+) -> None:
+    board = PresenceBoard(service.db, "desk-1", clock)
+    pane.presence = board
+    case = report(service)
+    pane.show_case(case.id)
+    assert not pane.viewers.isVisible()
+    board.receive({"origin": "desk-7", "kind": "open", "case": case.id, "operator": "王芳"})
+    qtbot.waitUntil(lambda: pane.viewers.isVisible(), timeout=3000)  # the 1 s clock timer
+    assert pane.viewers.text() == "Also open by 王芳"
+    board.receive({"origin": "desk-7", "kind": "close", "case": case.id, "operator": "王芳"})
+    qtbot.waitUntil(lambda: not pane.viewers.isVisible(), timeout=3000)

@@ -57,6 +57,8 @@ MAX_ACTOR_LENGTH = 128
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 Photo = tuple[str, str, bytes]
 """An attached file: (name, media type, bytes)."""
+StoredHook = Callable[[Connection, Incident, str, str, str], None]
+"""Told ``(connection, case, action, actor, reason)`` inside each write's transaction."""
 
 
 def _checked_actor(actor: str) -> str:
@@ -102,6 +104,8 @@ class IncidentService:
         self.rules = rules
         self.units = units
         self.name_of = name_of
+        self.on_stored: StoredHook | None = None
+        """Runs inside every write's transaction (other consoles are told at its commit)."""
 
     # ---- Reporting
 
@@ -500,6 +504,8 @@ class IncidentService:
                 detail={**detail, "values": store.json_values(written)},
             )
             incident = store.read_existing(connection, incident_id)
+            if self.on_stored is not None:
+                self.on_stored(connection, incident, "reported", actor, "")
         self._announce(incident, "reported", actor, now)
         return incident
 
@@ -519,6 +525,8 @@ class IncidentService:
             to_status=change.status,
             detail={"params": dict(change.params), "values": store.json_values(values)},
         )
+        if self.on_stored is not None:
+            self.on_stored(connection, updated, change.action, actor, reason_in(change.params))
         return updated
 
     def _absorb(

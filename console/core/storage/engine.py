@@ -170,6 +170,8 @@ class Database:
 def create_database_engine(url: str | URL | None) -> Engine:
     """An engine for ``url`` (None: the default SQLite file), SQLite tuned for a console."""
     parsed = default_url() if url is None else make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver we ship (psycopg 3)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":

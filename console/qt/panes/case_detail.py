@@ -46,6 +46,7 @@ from console.core.incidents.clocks import (
 from console.core.incidents.lifecycle import Verb
 from console.core.incidents.model import AuditEntry, Incident, IncidentError
 from console.core.incidents.service import IncidentService
+from console.core.storage.presence import PresenceBoard
 from console.qt.case_actions import read_photo
 from console.qt.panes.base import Pane
 
@@ -131,6 +132,8 @@ class CaseDetailPane(Pane):
         self._dirty = False
         self._filling = False
         self.preview: AttachmentPreview | None = None
+        self.presence: PresenceBoard | None = None
+        """Who else has a case open (operators at other consoles on the same database)."""
         self._build()
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(1000)
@@ -156,7 +159,12 @@ class CaseDetailPane(Pane):
         self.reload(case)
 
     def show_case(self, case_id: int | None) -> None:
-        """Show case ``case_id`` (None: nothing)."""
+        """Show case ``case_id`` (None: nothing); the other consoles hear that it is open."""
+        if self.presence is not None and case_id != self._case_id:
+            if self._case_id is not None:
+                self.presence.close_case(self._case_id)
+            if case_id is not None:
+                self.presence.open_case(case_id, self._operator)
         self._case_id = case_id
         self.reload()
 
@@ -235,6 +243,9 @@ class CaseDetailPane(Pane):
         self.title = QLabel(wordWrap=True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.clocks = QLabel()
+        self.viewers = QLabel(objectName="caseViewers", wordWrap=True)
+        self.viewers.setStyleSheet("QLabel#caseViewers { color: #fbbf24; font-weight: 600; }")
+        self.viewers.hide()
         self.facts = QLabel(wordWrap=True)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message = QLabel(objectName="actionMessage", wordWrap=True)
@@ -280,7 +291,7 @@ class CaseDetailPane(Pane):
         header_layout = QVBoxLayout(header)
         header_layout.setContentsMargins(2, 2, 2, 2)
         header_layout.setSpacing(3)
-        for widget in (self.title, self.clocks, self.facts):
+        for widget in (self.title, self.clocks, self.viewers, self.facts):
             header_layout.addWidget(widget)
         header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.setStyleSheet(PANE_STYLE)
@@ -355,6 +366,14 @@ class CaseDetailPane(Pane):
             _clock_html("Department", department_clock(case), now, warn),
         ]
         self.clocks.setText("&nbsp;&nbsp;&nbsp;".join(parts))
+        self._update_viewers(case.id)
+
+    def _update_viewers(self, case_id: int) -> None:
+        """Say who at another console has this case open too."""
+        others = self.presence.viewers(case_id) if self.presence is not None else []
+        names = ", ".join(dict.fromkeys(viewer.operator for viewer in others))
+        self.viewers.setText(f"Also open by {names}" if names else "")
+        self.viewers.setVisible(bool(names))
 
     def _fill_timeline(self, trail: list[AuditEntry]) -> None:
         self.timeline.clear()
