@@ -22,6 +22,16 @@ rm -f "$ROOT/screenshots/recorded-shift.png"  # the run only made the recording
 "$ROOT/.venv/bin/city-console" --headless --run-for 25 --train --size 1680x1000 \
   --screenshot "$ROOT/screenshots/training.png" --profile "$WORK/training" \
   --history "$WORK/training-history"
+# a console on live feeds: the simulation published into a loopback broker
+PORT=18883
+printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$PORT" > "$WORK/broker.conf"
+mosquitto -c "$WORK/broker.conf" > "$WORK/broker.log" 2>&1 &
+BROKER=$!
+"$ROOT/.venv/bin/city-console" simulate --to "mqtt://127.0.0.1:$PORT" --seconds 120 \
+  > "$WORK/publisher.log" 2>&1 &
+PUBLISHER=$!
+shoot live-feed 40 --bus "mqtt://127.0.0.1:$PORT"
+kill "$PUBLISHER" "$BROKER" 2>/dev/null || true
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_dispatch.py" "$ROOT/screenshots/dispatch.png"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_map.py" "$ROOT/screenshots"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_bridges.py" "$ROOT/screenshots"
