@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from console.core.clock import CompressedClock
+from console.core.clock import CompressedClock, ManualClock
 from console.core.codec import event_from_dict
 from console.core.events import EVENT_TYPES, Event, IncidentChanged, describe
 from console.core.incidents.snapshot import case_columns
@@ -59,17 +59,9 @@ TIME_FIELDS = (
 Captured = list[tuple[float, list[Event]]]
 
 
-class _Wall:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def capture(tmp: Path, start: float) -> Captured:
     """``CYCLE_S`` simulated seconds of the real city, one drain per simulated second."""
-    wall = _Wall()
+    wall = ManualClock(0.0)  # the monotonic time the simulated clock runs on
     core = build_core(
         CoreOptions(
             database_url=f"sqlite:///{tmp / 'capture.db'}",
@@ -77,14 +69,14 @@ def capture(tmp: Path, start: float) -> Captured:
             start=start,
             speed=1.0,
         ),
-        clock=CompressedClock(start, 1.0, monotonic=wall),
+        clock=CompressedClock(start, 1.0, monotonic=wall.now),
     )
     drained: list[Event] = []
     core.bus.subscribe("*", drained.extend, name="capture")
     captured: Captured = []
     try:
         for second in range(CYCLE_S):
-            wall.now = float(second + 1)
+            wall.advance(1.0)
             core.simulation.step_once()
             if second % 5 == 0:
                 core.step_automatic()
@@ -117,7 +109,7 @@ def _shift(event: Event, dt: float, id_offset: int) -> Event:
 
 def write_day(folder: Path, captured: Captured, start: float, hours: float) -> Recorder:
     """Record the captured cycle again and again from ``start`` for ``hours``."""
-    recorder = Recorder(folder, _Fixed(start), meta={"city": "bengbu", "seed": 552})
+    recorder = Recorder(folder, ManualClock(start), meta={"city": "bengbu", "seed": 552})
     cycles = int(hours * 3600 // CYCLE_S)
     for cycle in range(cycles):
         dt = cycle * CYCLE_S
@@ -127,14 +119,6 @@ def write_day(folder: Path, captured: Captured, start: float, hours: float) -> R
             recorder.flush()  # a block a second (the console flushes twice a second)
     recorder.close()
     return recorder
-
-
-class _Fixed:
-    def __init__(self, at: float) -> None:
-        self.at = at
-
-    def now(self) -> float:
-        return self.at
 
 
 def baseline_seek_ms(folder: Path, targets: list[float], start: float) -> list[float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 
@@ -16,6 +17,13 @@ def resources_dir() -> Path:
     if override:
         return Path(override)
     return Path(__file__).resolve().parents[2] / "resources"
+
+
+def leaflet_dir() -> Path:
+    """Leaflet's files (``leaflet.js``, ``leaflet.css``, ``images/``) as installed by
+    ``django-js-lib-leaflet``: the one copy the map page and the offline reports use."""
+    package = importlib.resources.files("js_lib_leaflet")
+    return Path(str(package)) / "static" / "js_lib_leaflet"
 
 
 def city_dir(city: str = "bengbu") -> Path:

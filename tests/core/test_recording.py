@@ -23,16 +23,6 @@ from tests.core.test_codec import NOW, SAMPLES
 HOUR = 3600.0
 
 
-class Wall:
-    """A wall clock for flush pacing that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _same(a: Event, b: Event) -> bool:
     """Equal field by field; arrays bit-exact with the same dtype."""
     if type(a) is not type(b):
@@ -194,11 +184,11 @@ def test_seek_and_events_between_times(tmp_path: Path) -> None:
 
 
 def test_flushes_follow_the_wall_clock_and_the_block_size(tmp_path: Path) -> None:
-    wall = Wall()
-    recorder = Recorder(tmp_path, ManualClock(NOW), wall=wall, block_bytes=50_000)
+    wall = ManualClock(0.0)  # the monotonic time that paces flushes
+    recorder = Recorder(tmp_path, ManualClock(NOW), wall=wall.now, block_bytes=50_000)
     recorder.record([_call(1)], NOW)
     assert recorder.records_written == 0
-    wall.now = 0.6
+    wall.advance(0.6)
     recorder.poll()
     assert recorder.records_written == 1
     recorder.record([_fleet(3_000)], NOW + 1)  # 63 kB pending: past block_bytes

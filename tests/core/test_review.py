@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from console.core.clock import CompressedClock
+from console.core.clock import CompressedClock, ManualClock
 from console.core.events import HotlineCall, IncidentChanged, VehicleBatch
 from console.core.incidents.lifecycle import Verb
 from console.core.incidents.model import Incident
@@ -23,16 +23,6 @@ from tests.core.test_runtime import _options
 T0 = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 
 
-class Wall:
-    """A monotonic time the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 Moments = list[tuple[float, list[Incident]]]
 
 
@@ -43,15 +33,15 @@ def _drain(core: ConsoleCore) -> None:
 
 def _record_a_shift(tmp_path: Path) -> Moments:
     """A live run: positions, calls that open cases, operator actions; the cases after each."""
-    wall = Wall()
+    wall = ManualClock(0.0)  # the monotonic time the simulated clock runs on
     options = replace(
         _options(tmp_path, colleague_share=0.0), recording_dir=tmp_path / "rec", start=T0
     )
-    core = build_core(options, clock=CompressedClock(T0, 1.0, monotonic=wall))
+    core = build_core(options, clock=CompressedClock(T0, 1.0, monotonic=wall.now))
     moments: Moments = []
     try:
         for minute in range(8):
-            wall.now += 60.0
+            wall.advance(60.0)
             core.simulation.step_once()
             if minute < 5:
                 call = HotlineCall(

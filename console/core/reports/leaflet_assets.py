@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import base64
 import functools
-import importlib.resources
 import re
-from pathlib import Path
 
-LEAFLET_PACKAGE = "js_lib_leaflet"
+from console.core.paths import leaflet_dir
+
 _CSS_IMAGE = re.compile(r"url\((['\"]?)(images/[\w.-]+\.png)\1\)")
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
-
-
-def leaflet_folder() -> Path:
-    """The folder holding ``leaflet.js``, ``leaflet.css`` and ``images/`` (installed package)."""
-    package = importlib.resources.files(LEAFLET_PACKAGE)
-    return Path(str(package)) / "static" / LEAFLET_PACKAGE
 
 
 def data_uri(media_type: str, data: bytes) -> str:
@@ -38,14 +31,14 @@ def png_data_uri(data: bytes) -> str:
 @functools.cache
 def leaflet_js() -> str:
     """Leaflet's script, without its source-map comment, safe inside a ``<script>`` element."""
-    text = (leaflet_folder() / "leaflet.js").read_text(encoding="utf-8")
+    text = (leaflet_dir() / "leaflet.js").read_text(encoding="utf-8")
     return _script_safe(_SOURCE_MAP.sub("", text))
 
 
 @functools.cache
 def leaflet_css() -> str:
     """Leaflet's stylesheet with its images inlined as data: URIs."""
-    folder = leaflet_folder()
+    folder = leaflet_dir()
     text = (folder / "leaflet.css").read_text(encoding="utf-8")
 
     def inline(match: re.Match[str]) -> str:

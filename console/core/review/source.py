@@ -14,13 +14,13 @@ from __future__ import annotations
 import heapq
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
 
 from console.core.bus import EventBus
 from console.core.events import BridgeChannels, Event, IncidentChanged, PatrolLogged
 from console.core.recording import RecordingReader
 from console.core.recording.streams import Stream
 from console.core.review.clock import ReplayClock
+from console.core.review.scratch import ScratchStore
 from console.core.review.timeline import ReviewTimeline
 
 log = logging.getLogger(__name__)
@@ -30,14 +30,6 @@ DENSE_STREAMS = frozenset({Stream.POSITIONS, Stream.READINGS, Stream.UNITS, Stre
 
 REBUILT_WHOLE = (IncidentChanged, PatrolLogged)
 """Events whose stored state a jump rebuilds whole (not posted again)."""
-
-
-class MomentStore(Protocol):
-    """What keeps stored state at the cursor (the scratch database's cases, patrol log)."""
-
-    def show(self, at: float) -> int:
-        """Replace the stored state with the state at ``at``."""
-        ...
 
 
 JumpHook = Callable[[float], None]
@@ -54,7 +46,7 @@ class ReviewSource:
         timeline: ReviewTimeline,
         bus: EventBus,
         clock: ReplayClock,
-        stores: Sequence[MomentStore],
+        stores: Sequence[ScratchStore],
         *,
         positions_window_s: float = 60.0,
         readings_window_s: float = 300.0,

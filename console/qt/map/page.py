@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import importlib.resources
 import os
 import re
 import shutil
@@ -28,7 +27,7 @@ from PySide6.QtWebChannel import QWebChannel  # noqa: F401 (registers qwebchanne
 
 from console.core.city.model import Level
 from console.core.events import VehicleClass
-from console.core.paths import resources_dir
+from console.core.paths import leaflet_dir, resources_dir
 from console.qt.map.elements import BoundaryLayer, ConsoleBoot, data_script, label_points
 from console.qt.map.layers import FeatureCollection, MapLayers, TileCrs
 
@@ -233,12 +232,6 @@ def _write_if_changed(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
-
-
-def leaflet_dir() -> Path:
-    """Leaflet's files as installed by ``django-js-lib-leaflet``."""
-    package = importlib.resources.files("js_lib_leaflet")
-    return Path(str(package)) / "static" / "js_lib_leaflet"
 
 
 def _copy_assets(target: Path) -> None:
