@@ -149,7 +149,7 @@ def event_from_dict(
         raise PayloadError(f"missing field(s): {', '.join(map(repr, missing))}")
     values = {s.name: _convert(s, data[s.name]) for s in specs if s.name in data}
     _check_arrays(values)
-    _check_coordinates(values, bbox)
+    _check_coordinates(values, bbox if cls.IN_CITY else None)
     ts = values["ts"]
     if ts < 0:
         raise PayloadError(f"field 'ts': negative timestamp {ts}")

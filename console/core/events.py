@@ -61,6 +61,8 @@ class Event:
 
     TOPIC: ClassVar[str] = ""
     VERSION: ClassVar[int] = 1
+    IN_CITY: ClassVar[bool] = True
+    """Whether ``lon``/``lat`` must lie in the receiving city's area (a feed of ours)."""
 
     ts: float
 
@@ -440,6 +442,64 @@ class PatrolLogged(Event):
     row: str = field(repr=False)
 
 
+# ---- Smart region: cases handed between neighbouring centres
+
+
+@dataclass(frozen=True, slots=True)
+class RegionHandoff(Event):
+    """A neighbouring centre hands a case to this one (published into this centre's tree).
+
+    ``origin`` is the sending centre's topic prefix; its status reports go back
+    there as :class:`RegionStatus`. The place may lie outside this city.
+    """
+
+    TOPIC: ClassVar[str] = "region.handoff"
+    IN_CITY: ClassVar[bool] = False
+
+    handoff_id: str
+    origin: str
+    origin_name: str
+    case_id: int
+    """The case's number at the sending centre."""
+    incident_type: str
+    title: str
+    title_en: str
+    priority: int
+    lon: float
+    lat: float
+    reported_at: float
+    reason: str
+    """Why it is handed over."""
+    actor: str
+    place: str = ""
+
+    def key(self) -> Hashable:
+        return self.handoff_id
+
+
+@dataclass(frozen=True, slots=True)
+class RegionStatus(Event):
+    """The centre that took a handed-over case reports its state (published into the
+    sender's tree). ``seq`` rises with every report of one hand-off (the taker's case
+    version); ``status`` is ``refused`` when it could not take the case."""
+
+    TOPIC: ClassVar[str] = "region.status"
+
+    handoff_id: str
+    centre: str
+    """The reporting centre's topic prefix."""
+    seq: int
+    case_id: int
+    """The case's number at the reporting centre (0: none)."""
+    status: str
+    action: str
+    actor: str
+    note: str = ""
+
+    def key(self) -> Hashable:
+        return self.handoff_id
+
+
 # ---- Quarantine
 
 
@@ -487,6 +547,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MessageReceipt,
         IncidentChanged,
         PatrolLogged,
+        RegionHandoff,
+        RegionStatus,
         PayloadQuarantined,
     )
 }

@@ -55,6 +55,8 @@ from console.core.units.registry import UnitRegistry
 
 if TYPE_CHECKING:
     from console.core.feeds.source import MqttSource
+    from console.core.region import RegionDesk
+    from console.core.region.link import RegionLinks
     from console.core.review.source import ReviewSource
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,8 @@ class CoreOptions:
     bus_options: tuple[tuple[str, str], ...] = ()
     """Broker login and TLS options (``username``, ``password``, ``ca_file``, ``cert_file``,
     ``key_file``, ``prefix``, ``client_id``) as name/value pairs."""
+    neighbours: tuple[tuple[str, str], ...] = ()
+    """Neighbouring centres' brokers (id, ``mqtt[s]://…``) beside those in ``region.json``."""
 
 
 @dataclass(slots=True)
@@ -152,11 +156,17 @@ class ConsoleCore:
     """A folder of the core's own, deleted when it stops (review's scratch database)."""
     bridge_safety: BridgeSafety | None = None
     """The bridge safety monitor (levels, alarms, vessels) and the bridge case enricher."""
+    region: RegionDesk | None = None
+    """Hands cases to neighbouring centres and takes theirs (None under review)."""
+    region_links: RegionLinks | None = None
+    """Delivers the hand-offs and reports to the neighbours' brokers (None: none configured)."""
     _search: SearchIndex | None = None
 
     def start(self) -> None:
         """Start the sources and the listener for other consoles' changes."""
         self.simulation.start()
+        if self.region_links is not None:
+            self.region_links.start()
         if self.changes is not None:
             self.changes.start()
         if self.presence is not None:
@@ -204,6 +214,10 @@ class ConsoleCore:
     def stop(self) -> None:
         """Stop the sources, close subscriptions and the database (idempotent)."""
         self.simulation.stop()
+        if self.region_links is not None:
+            self.region_links.stop()
+        if self.region is not None:
+            self.region.close()
         if self.recorder is not None:
             self.bus.drain()  # what is still queued is recorded too
             self.recorder.close()
@@ -315,6 +329,7 @@ def build_core(
     core.sites = sites
     core.feed = feed
     share_database(core, options)
+    join_region(core, options, directory)
     core.patrol_book = load_patrol_book(directory, sites)
     core.patrol_log = PatrolLog(database, bus)
     core.bridge_safety = install_bridge_monitoring(core, config.bridge_monitoring)
@@ -415,7 +430,7 @@ def share_database(core: ConsoleCore, options: CoreOptions) -> None:
     """Let ``core`` work beside other consoles on its database: announce each case change
     in its transaction, follow theirs, tell who has which case open, watch the database's
     health (on SQLite the announcing and listening do nothing)."""
-    console_id = options.console_id or f"{socket.gethostname()}-{os.getpid()}"
+    console_id = console_name(options)
     core.health = DatabaseHealth(core.database, core.clock)
     core.presence = PresenceBoard(core.database, console_id, WallClock())  # real seconds
     announce_changes(core.incidents, console_id)
@@ -426,3 +441,36 @@ def share_database(core: ConsoleCore, options: CoreOptions) -> None:
         health=core.health,
         on_presence=core.presence.receive,
     )
+
+
+def console_name(options: CoreOptions) -> str:
+    """This console's name among several on one database (host name and process id)."""
+    return options.console_id or f"{socket.gethostname()}-{os.getpid()}"
+
+
+def join_region(core: ConsoleCore, options: CoreOptions, directory: Path) -> None:
+    """Let ``core`` hand cases to the neighbouring centres of ``region.json`` and take
+    theirs. On a broker this centre is its feed prefix; its neighbours' brokers come from
+    the file and ``options.neighbours``."""
+    from console.core.region import Centre, load_region
+    from console.core.region.desk import RegionDesk
+
+    city = core.city
+    own = Centre(city.code, city.name, city.name_en, city.code)
+    config = load_region(directory, fallback=own).with_brokers(dict(options.neighbours))
+    if core.feed is not None:
+        config = config.as_centre(core.feed.settings.prefix)
+    links = None
+    if any(centre.broker for centre in config.neighbours):
+        from console.core.region.link import RegionLinks  # paho only where a broker is used
+
+        links = RegionLinks(config, core.database, WallClock(), console_name(options))
+    core.region = RegionDesk(
+        config,
+        core.incidents,
+        core.bus,
+        core.clock,
+        wake=links.wake if links is not None else lambda: None,
+    )
+    core.region.attach()
+    core.region_links = links

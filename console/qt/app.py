@@ -24,6 +24,7 @@ from console.core.feeds.cli import COMMANDS as FEED_COMMANDS
 from console.core.feeds.cli import add_broker_options, broker_settings
 from console.core.feeds.cli import main as feed_command
 from console.core.paths import city_dir
+from console.core.region.config import RegionError, neighbour_brokers
 from console.core.runtime import CoreOptions
 from console.qt.qt_env import prepare_qt_environment
 
@@ -127,6 +128,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         " instead of the built-in simulation; see docs/mqtt.md",
     )
     add_broker_options(parser)
+    parser.add_argument(
+        "--neighbour",
+        action="append",
+        default=[],
+        metavar="ID=URL",
+        help="the broker of a neighbouring centre cases can be handed to (repeatable), e.g."
+        " huainan=mqtt://10.8.0.5:1883 (its topic prefix is its id unless the URL says"
+        " ?prefix=); see docs/region.md",
+    )
     parser.add_argument("--size", default="1680x1000", help="initial window size WxH")
     parser.add_argument(
         "--headless", action="store_true", help="use Qt's offscreen platform (no display needed)"
@@ -170,6 +180,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             broker_settings(args.bus, args)
         except ValueError as error:
             parser.error(f"--bus: {error}")
+    if args.neighbour and (args.review is not None or args.train):
+        parser.error("--neighbour is for live operation: not with --review or --train")
+    try:
+        neighbour_brokers(args.neighbour)
+    except RegionError as error:
+        parser.error(f"--neighbour: {error}")
     if args.speed <= 0:
         parser.error("--speed must be positive")
     if (args.tile_crs or args.tile_attribution) and not args.tile_url:
@@ -277,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         colleague_share=min(max(args.colleague_share, 0.0), 1.0),
         history_dir=args.history,
         recording_dir=args.record,
+        neighbours=tuple(neighbour_brokers(args.neighbour).items()),
     )
     if args.train:
         options = training_options(options, args.profile)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,8 @@ from console.core.events import (
     MessageReceipt,
     PatrolLogged,
     PayloadQuarantined,
+    RegionHandoff,
+    RegionStatus,
     TheftAlarm,
     TrafficViolation,
     TwoWheelerKind,
@@ -40,6 +43,7 @@ from console.core.events import (
     ViolationKind,
     describe,
 )
+from console.core.feeds.topics import encode_payload
 
 NOW = 1_767_225_600.0
 
@@ -94,6 +98,24 @@ SAMPLES: list[Event] = [
     MessageReceipt(NOW, "MSG-1", 12, "delivered"),
     IncidentChanged(NOW, 5, "open", "created", "operator1"),
     PatrolLogged(NOW, "check", 3, '{"run_id":3,"step_index":0,"outcome":"nothing_found"}'),
+    RegionHandoff(
+        NOW,
+        "bengbu-12-0a1b2c3d4e5f",
+        "bengbu",
+        "蚌埠市",
+        12,
+        "road_accident",
+        "追尾",
+        "Rear-end",
+        1,
+        116.99,
+        32.62,
+        NOW - 60,
+        "the driver fled to Huainan",
+        "王敏",
+        "龙子湖区",
+    ),
+    RegionStatus(NOW, "bengbu-12-0a1b2c3d4e5f", "huainan", 3, 41, "opened", "opened", "李娜"),
     PayloadQuarantined(NOW, "mqtt", "bad", "{raw}"),
     BridgeChannels(NOW, "jiefang", ("strain_g1", "deflection_mid"), (71.5, 23.0)),
     BridgeWarning(NOW, "jiefang", "strain_g1", 2, 134.0, 130.0, "threshold", "strain level 2"),
@@ -238,6 +260,12 @@ def test_bbox_limits_coordinates() -> None:
     assert isinstance(decode_payload(HOT, _call(), bbox=bbox), HotlineCall)
     with pytest.raises(PayloadError, match="outside the area"):
         decode_payload(HOT, _call(lon=100.0), bbox=bbox)
+    handoff = next(e for e in SAMPLES if isinstance(e, RegionHandoff))
+    assert handoff.lat < bbox[1]  # a neighbour's case lies outside the city: still valid
+    decoded = decode_payload(handoff.TOPIC, encode_payload(handoff), bbox=bbox)
+    assert decoded == handoff
+    with pytest.raises(PayloadError, match="out of range"):
+        decode_payload(handoff.TOPIC, encode_payload(replace(handoff, lat=95.0)), bbox=bbox)
 
 
 def test_future_check_needs_now_and_allows_skew() -> None:

@@ -114,8 +114,7 @@ def test_a_rolled_back_change_is_never_announced(seats: tuple[Seat, Seat]) -> No
     assert desk_b.changes.wait_posted(1, PROPAGATION_S)
     case = desk_a.service.get(case_id)
     assert case is not None
-    hook = desk_a.service.on_stored
-    assert hook is not None
+    (hook,) = desk_a.service.stored_hooks
     with pytest.raises(RuntimeError, match="undo"), desk_a.db.engine.begin() as connection:
         hook(connection, case, "ghost", "op-li", "")
         raise RuntimeError("undo")
@@ -152,7 +151,7 @@ def test_sqlite_consoles_neither_announce_nor_listen(
     db: Database, service: IncidentService, bus: EventBus
 ) -> None:
     announce_changes(service, "desk-a")
-    assert service.on_stored is None
+    assert service.stored_hooks == []
     changes = DatabaseChanges(service, bus, "desk-a")
     changes.start()
     assert not changes.shared and not changes.listening.is_set()

@@ -35,7 +35,7 @@ def test_fresh_file_is_migrated_to_head(tmp_path: Path) -> None:
     db = open_database(_url(tmp_path / "console.db"))
     try:
         assert (tmp_path / "console.db").is_file()
-        assert db.schema_version == head_revision() == "0005"
+        assert db.schema_version == head_revision() == "0006"
         names = set(inspect(db.engine).get_table_names())
         assert {
             "patrol_runs",

@@ -25,6 +25,11 @@ def test_a_broker_url_gives_real_time_options_with_a_session_of_its_own() -> Non
         (["--bus", "mqtt://127.0.0.1", "--train"], "--bus is for live operation"),
         (["--review-at", "end"], "--review-at needs --review"),
         (["--train", "--db", "sqlite:///x.db"], "--train runs on its own training database"),
+        (["--neighbour", "huainan"], "--neighbour: a neighbour is ID=BROKER_URL"),
+        (["--neighbour", "huainan=http://h"], "huainan: not an MQTT URL"),
+        (["--neighbour", "a=mqtt://h", "--neighbour", "a=mqtt://k"], "'a' is given twice"),
+        (["--neighbour", "huai+nan=mqtt://h"], "cannot be a centre id"),
+        (["--neighbour", "huainan=mqtt://h", "--train"], "--neighbour is for live operation"),
     ],
 )
 def test_conflicting_or_bad_options_are_refused_with_the_reason(

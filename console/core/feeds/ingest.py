@@ -85,7 +85,8 @@ class FeedIngest:
         self.expected: dict[str, float] = dict(expected or {})
         """Feeds that should be talking: event topic -> stale after this many seconds."""
         self.default_stale_s = 60.0
-        """Any other feed seen so far is stale after this much silence."""
+        """Any other continuous feed (positions, readings: QoS 0) seen so far is stale after
+        this much silence; alarms, cases and hand-offs come when something happens."""
         self._lock = threading.Lock()
         self._seen: OrderedDict[tuple[object, ...], None] = OrderedDict()
         self._last: dict[str, float] = {}
@@ -157,12 +158,13 @@ class FeedIngest:
             return dict(self._last)
 
     def health(self) -> list[FeedHealth]:
-        """Every expected or seen feed with its last message and staleness, by topic."""
+        """Every expected or seen continuous feed with its last message and staleness."""
         now = self.clock.now()
         with self._lock:
             last = dict(self._last)
         out = []
-        for topic in sorted(set(last) | set(self.expected)):
+        continuous = {topic for topic in last if not qos_of(topic)}
+        for topic in sorted(continuous | set(self.expected)):
             limit = self.expected.get(topic, self.default_stale_s)
             seen = last.get(topic)
             reference = seen if seen is not None else self._started

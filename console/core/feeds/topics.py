@@ -33,6 +33,8 @@ from console.core.events import (
     MessageReceipt,
     PatrolLogged,
     PayloadQuarantined,
+    RegionHandoff,
+    RegionStatus,
     VehicleBatch,
     VehicleMessage,
     describe,
@@ -52,6 +54,8 @@ QOS1_TOPICS: frozenset[str] = frozenset(
         *CASE_TOPICS,
         IncidentChanged.TOPIC,
         PatrolLogged.TOPIC,
+        RegionHandoff.TOPIC,
+        RegionStatus.TOPIC,
         VehicleMessage.TOPIC,
         MessageReceipt.TOPIC,
         BridgeWarning.TOPIC,
@@ -76,6 +80,8 @@ ID_FIELDS: dict[str, tuple[str, ...]] = {
     "incident.changed": ("incident_id", "status", "action", "ts"),
     "patrol.logged": ("table", "run_id", "ts", "row"),
     "bridge.warning": ("bridge_id", "sensor_id", "level", "ts"),
+    "region.handoff": ("handoff_id",),
+    "region.status": ("handoff_id", "seq"),
 }
 """Fields naming one QoS 1 event: a second event with the same values is a replay."""
 

@@ -49,6 +49,8 @@ class Verb(enum.StrEnum):
     NOTE = "note"
     CHECK = "check"
     ALERT = "alert"
+    HAND_OFF = "hand_off"
+    NEIGHBOUR_REPORT = "neighbour_report"
 
 
 ALLOWED_FROM: Mapping[Verb, frozenset[IncidentStatus]] = {
@@ -71,6 +73,8 @@ ALLOWED_FROM: Mapping[Verb, frozenset[IncidentStatus]] = {
     Verb.NOTE: frozenset(S),
     Verb.CHECK: frozenset(s for s in S if not s.is_final),
     Verb.ALERT: frozenset(s for s in S if not s.is_final),
+    Verb.HAND_OFF: frozenset(s for s in S if not s.is_final),
+    Verb.NEIGHBOUR_REPORT: frozenset(S),
 }
 """The states each command may be given in; anything else is refused."""
 
@@ -409,6 +413,28 @@ def _alert(case: Incident, p: Mapping[str, Any], now: float, actor: str, ctx: Co
     return Change("supervisor_alerted", case.status, values, {"reason": reason})
 
 
+def _hand_off(case: Incident, p: Mapping[str, Any], now: float, actor: str, ctx: Context) -> Change:
+    reason = _reason(p, "reason", "a hand-off to a neighbouring centre", case)
+    centre = _reason(p, "centre", "a hand-off", case)
+    params = {"centre": centre, "reason": reason, "handoff_id": str(p.get("handoff_id", ""))}
+    return Change("handed_off", case.status, {}, params)
+
+
+def _neighbour_report(
+    case: Incident, p: Mapping[str, Any], now: float, actor: str, ctx: Context
+) -> Change:
+    centre = _reason(p, "centre", "a neighbouring centre's report", case)
+    status = _reason(p, "status", "a neighbouring centre's report", case)
+    params = {
+        "centre": centre,
+        "status": status,
+        "case_id": int(p.get("case_id", 0)),
+        "handoff_id": str(p.get("handoff_id", "")),
+        "reason": str(p.get("reason", "")),
+    }
+    return Change("neighbour_reported", case.status, {}, params)
+
+
 _DECIDERS: Mapping[Verb, Decider] = {
     Verb.ACCEPT: _accept,
     Verb.REJECT: _reject,
@@ -429,4 +455,6 @@ _DECIDERS: Mapping[Verb, Decider] = {
     Verb.NOTE: _note,
     Verb.CHECK: _check,
     Verb.ALERT: _alert,
+    Verb.HAND_OFF: _hand_off,
+    Verb.NEIGHBOUR_REPORT: _neighbour_report,
 }

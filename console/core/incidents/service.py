@@ -57,6 +57,8 @@ MAX_ACTOR_LENGTH = 128
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 Photo = tuple[str, str, bytes]
 """An attached file: (name, media type, bytes)."""
+WithinWrite = Callable[[Connection, Incident], bool]
+"""Runs in a command's transaction before it is decided; False: store nothing."""
 StoredHook = Callable[[Connection, Incident, str, str, str], None]
 """Told ``(connection, case, action, actor, reason)`` inside each write's transaction."""
 
@@ -104,8 +106,9 @@ class IncidentService:
         self.rules = rules
         self.units = units
         self.name_of = name_of
-        self.on_stored: StoredHook | None = None
-        """Runs inside every write's transaction (other consoles are told at its commit)."""
+        self.stored_hooks: list[StoredHook] = []
+        """Run inside every write's transaction, in order (other consoles are told at its
+        commit; a neighbouring centre's status report is queued with it)."""
 
     # ---- Reporting
 
@@ -171,6 +174,30 @@ class IncidentService:
         detail = {"report": {**fields, "reporter": reporter.strip()}}
         values["detail"] = detail
         return self._insert(values, actor, detail)
+
+    def report_handed_over(
+        self,
+        type_id: str,
+        lon: float,
+        lat: float,
+        titles: tuple[str, str],
+        priority: int,
+        reported_at: float,
+        actor: str,
+        detail: Mapping[str, Any],
+        within: Callable[[Connection, Incident], None],
+    ) -> Incident:
+        """Report a case a neighbouring centre handed over (``within`` stores the hand-off
+        in the same transaction). The type's own limits apply; the sender's priority and
+        titles are kept; an unknown type id is :class:`IncidentError`."""
+        actor = _checked_actor(actor)
+        try:
+            incident_type = self.rules.by_id(type_id)
+        except KeyError:
+            raise IncidentError(f"there is no case type {type_id!r}") from None
+        values = self._new_case(incident_type, lon, lat, reported_at, *titles)
+        values.update(priority=min(max(int(priority), 1), 4), detail=dict(detail))
+        return self._insert(values, actor, detail, within)
 
     # ---- Folding repeats (alarm-flood protection)
 
@@ -260,13 +287,16 @@ class IncidentService:
         *,
         expected_version: int | None = None,
         photo: Photo | None = None,
+        within: WithinWrite | None = None,
         **params: Any,
     ) -> Incident:
         """Give case ``incident_id`` the command ``verb`` (see :class:`Verb`) with ``params``.
 
         Refused with :class:`IncidentError` (and nothing stored) when the case's
         state does not allow it; :class:`ConcurrentUpdateError` when the case
-        changed since ``expected_version``.
+        changed since ``expected_version``. ``within`` writes what belongs with
+        the command in the same transaction; when it returns False (having written
+        nothing) the command is not stored and the case is returned as it was.
         """
         verb = Verb(verb)
         actor = _checked_actor(actor)
@@ -279,6 +309,8 @@ class IncidentService:
                 current = store.read_existing(connection, incident_id)
                 if expected_version is not None and current.version != expected_version:
                     raise store.stale(current, expected_version)
+                if within is not None and not within(connection, current):
+                    return current  # ``within`` wrote nothing: the command is not needed
                 target = None
                 if verb is Verb.MERGE:
                     params["into"] = int(params.get("into", 0))
@@ -488,7 +520,13 @@ class IncidentService:
             **{name: 0 for name in _COUNTS},
         }
 
-    def _insert(self, values: dict[str, Any], actor: str, detail: Mapping[str, Any]) -> Incident:
+    def _insert(
+        self,
+        values: dict[str, Any],
+        actor: str,
+        detail: Mapping[str, Any],
+        within: Callable[[Connection, Incident], None] | None = None,
+    ) -> Incident:
         now = values["created_at"]
         with self.db.engine.begin() as connection:
             incident_id = store.insert_incident(connection, values)
@@ -504,8 +542,10 @@ class IncidentService:
                 detail={**detail, "values": store.json_values(written)},
             )
             incident = store.read_existing(connection, incident_id)
-            if self.on_stored is not None:
-                self.on_stored(connection, incident, "reported", actor, "")
+            if within is not None:
+                within(connection, incident)
+            for hook in self.stored_hooks:
+                hook(connection, incident, "reported", actor, "")
         self._announce(incident, "reported", actor, now)
         return incident
 
@@ -525,8 +565,8 @@ class IncidentService:
             to_status=change.status,
             detail={"params": dict(change.params), "values": store.json_values(values)},
         )
-        if self.on_stored is not None:
-            self.on_stored(connection, updated, change.action, actor, reason_in(change.params))
+        for hook in self.stored_hooks:
+            hook(connection, updated, change.action, actor, reason_in(change.params))
         return updated
 
     def _absorb(

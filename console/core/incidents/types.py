@@ -154,6 +154,10 @@ class EscalationRule:
     action: EscalationAction
 
 
+REGIONAL_TYPE_ID = "regional_handoff"
+"""The type of a case a neighbouring centre hands over, when its own type is unknown here."""
+
+
 @dataclass(frozen=True, slots=True)
 class IncidentRules:
     """Every incident type of one city, ready to match alarms, and the automatic rules."""
@@ -190,8 +194,9 @@ class IncidentRules:
         raise KeyError(f"unknown incident type {type_id!r}")
 
     def reportable(self) -> list[IncidentType]:
-        """Types an operator reports by hand (alarm types are opened by their alarms)."""
-        hand = [t for t in self.types if t.topic is None]
+        """Types an operator reports by hand (alarm types are opened by their alarms, and
+        hand-overs by the neighbouring centres)."""
+        hand = [t for t in self.types if t.topic is None and t.type_id != REGIONAL_TYPE_ID]
         return sorted(hand, key=lambda t: (t.priority, t.type_id))
 
 

@@ -50,6 +50,8 @@ ACTION_LABELS: Mapping[str, str] = {
     "checked": "Checklist item done",
     "unchecked": "Checklist item reopened",
     "supervisor_alerted": "Supervisor alerted",
+    "handed_off": "Handed to a neighbouring centre",
+    "neighbour_reported": "Neighbouring centre reports",
 }
 """How each audit action is shown (others: the action with its underscores as spaces)."""
 

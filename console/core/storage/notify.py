@@ -76,7 +76,7 @@ def announce_changes(service: IncidentService, console_id: str) -> None:
         }
         notify(connection, CASE_CHANNEL, payload)
 
-    service.on_stored = stored
+    service.stored_hooks.append(stored)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The tables: cases (incidents), their audit trail, notes and attachments, quarantined payloads,
 messages, geofences, the alarm-flood tables (shelved sources, alarms that opened no case), and
-the video patrol log (runs of tours and their checkpoints).
+the video patrol log (runs of tours and their checkpoints), and cases handed to or taken from
+neighbouring centres with their outbox.
 
 Times are floats, seconds since the Unix epoch from the injected clock. JSON
 columns are text (portable across SQLite and PostgreSQL). Every change to this
@@ -426,3 +427,69 @@ class PatrolCheckRow(Base):
 
 patrol_runs: Table = Base.metadata.tables["patrol_runs"]
 patrol_checks: Table = Base.metadata.tables["patrol_checks"]
+
+
+# ---- Smart region: cases handed between neighbouring centres (schema 0006)
+
+HANDOFF_DIRECTIONS = ("out", "in")
+"""A hand-off this centre sent (``out``) or took (``in``)."""
+
+HANDOFF_STATES = ("queued", "sent", "received", "refused", "taken")
+"""``out``: stored, not yet with the neighbour's broker (queued); with it (sent); the
+neighbour opened a case (received) or could not (refused). ``in``: a case was opened (taken)."""
+
+
+class RegionHandoffRow(Base):
+    """One case handed to or taken from a neighbouring centre, and the newest state the
+    other side reported."""
+
+    __tablename__ = "region_handoffs"
+
+    handoff_id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3), primary_key=True)
+    peer: Mapped[str] = mapped_column(String(64))
+    peer_name: Mapped[str] = mapped_column(String(128))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    remote_case_id: Mapped[int | None] = mapped_column(Integer)
+    remote_status: Mapped[str | None] = mapped_column(String(32))
+    last_seq: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[float] = mapped_column(Float)
+    sent_at: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        CheckConstraint(
+            "direction IN (" + ", ".join(f"'{d}'" for d in HANDOFF_DIRECTIONS) + ")",
+            name="direction_known",
+        ),
+        CheckConstraint(
+            "state IN (" + ", ".join(f"'{s}'" for s in HANDOFF_STATES) + ")", name="state_known"
+        ),
+        Index("ix_region_handoffs_incident_id", "incident_id"),
+    )
+
+
+class RegionOutboxRow(Base):
+    """A message to a neighbouring centre, stored with the action that caused it and
+    kept until the neighbour's broker acknowledged it."""
+
+    __tablename__ = "region_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    peer: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(32))
+    handoff_id: Mapped[str] = mapped_column(String(96))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[float | None] = mapped_column(Float)
+    sent_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_region_outbox_peer", "peer", "sent_at"),)
+
+
+region_handoffs: Table = Base.metadata.tables["region_handoffs"]
+region_outbox: Table = Base.metadata.tables["region_outbox"]
