@@ -11,7 +11,8 @@ from console.core.events import Event, IncidentChanged
 from console.core.incidents import ConcurrentUpdateError, IncidentStatus, Verb
 from console.core.incidents.snapshot import case_from_snapshot
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
-from console.core.storage.notify import DatabaseChanges, DatabaseHealth, announce_changes
+from console.core.storage.health import DatabaseHealth
+from console.core.storage.notify import DatabaseChanges
 from console.core.storage.presence import PresenceBoard
 from tests.support.postgres import PostgresServer
 
@@ -31,28 +32,21 @@ class Console:
     seen: list[IncidentChanged]
 
     def close(self) -> None:
-        self.presence.close_all()
-        self.changes.close()
-        self.health.close()
         self.core.stop()
 
 
-def join(core: ConsoleCore, console_id: str) -> Console:
-    """Wire ``core`` to the other consoles (the wiring the runtime uses)."""
-    health = DatabaseHealth(core.database, core.clock)
-    presence = PresenceBoard(core.database, console_id, core.clock)
-    announce_changes(core.incidents, console_id)
-    changes = DatabaseChanges(
-        core.incidents, core.bus, console_id, health=health, on_presence=presence.receive
-    )
+def join(core: ConsoleCore) -> Console:
+    """Start ``core`` beside the other consoles (build_core wired it to them) and keep
+    the case changes it hears of."""
+    assert core.changes is not None and core.presence is not None and core.health is not None
     seen: list[IncidentChanged] = []
 
     def keep(events: Sequence[Event]) -> None:
         seen.extend(e for e in events if isinstance(e, IncidentChanged))
 
     core.bus.subscribe(IncidentChanged, keep, name="test-seen")
-    changes.start()
-    return Console(core, changes, presence, health, seen)
+    core.start()
+    return Console(core, core.changes, core.presence, core.health, seen)
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +63,9 @@ def consoles(
             colleague_share=0.0,
             quiet_city=True,
             history_dir=tmp_path / name,
+            console_id=f"console-{name}",
         )
-        made.append(join(build_core(options), f"console-{name}"))
+        made.append(join(build_core(options)))
     for console in made:
         assert console.changes.listening.wait(5.0)
     yield made[0], made[1]

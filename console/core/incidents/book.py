@@ -12,7 +12,8 @@ opening a case the intake asks, for each alarm with a source key:
 1. was this alarm seen before (it opened a case, or was kept without one)? Refused;
 2. is its source shelved? It is kept in the alarm log under the shelf, no case;
 3. is a case of its type from the same source still open, opened within the fold
-   window? It folds into that case as a repeat (audited, counted, announced);
+   window? It folds into that case as a repeat (audited, counted, announced; a case
+   changed meanwhile, e.g. by another console's intake, is folded into again);
 4. otherwise it opens a case, as without protection.
 """
 
@@ -28,7 +29,7 @@ from console.core.alarms.keys import source_key_of
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.events import CASE_TOPICS, Event, GeofenceEvent, PayloadQuarantined, describe
 from console.core.incidents import store
-from console.core.incidents.model import IncidentError, StorageError
+from console.core.incidents.model import ConcurrentUpdateError, IncidentError, StorageError
 from console.core.incidents.service import IncidentService
 from console.core.incidents.types import alarm_id
 from console.core.storage.quarantine import save_quarantined
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 INTAKE_SOURCE = "incident-intake"
 """The quarantine source recorded for alarms that could not open an incident."""
+FOLD_ATTEMPTS = 5
+"""How often a repeat is folded again into a case that changed under it (another console)."""
 
 
 class Outcome(enum.Enum):
@@ -119,18 +122,36 @@ class IncidentIntake:
                     shelf, event.TOPIC, alarm_id(event), event.ts, describe(event)
                 )
                 return Outcome.SHELVED if kept else Outcome.DUPLICATE
-            target = self.service.find_repeat_target(event, key, flood.config.fold_window_s)
-            if target is not None:
-                try:
-                    folded = self.service.fold_repeat(target.id, event, key)
-                except StorageError:
-                    raise
-                except IncidentError:
-                    log.info("case %s closed meanwhile: the alarm opens a new case", target.id)
-                else:
-                    return Outcome.FOLDED if folded is not None else Outcome.DUPLICATE
+            folded = self._fold(event, key, flood.config.fold_window_s)
+            if folded is not None:
+                return folded
         incident = self.service.open_from_alarm(event)
         return Outcome.OPENED if incident is not None else Outcome.DUPLICATE
+
+    def _fold(self, event: Event, key: str, window_s: float) -> Outcome | None:
+        """Fold a repeat into its open case; None: there is none, the alarm opens a case.
+
+        A case changed meanwhile (another console folded another repeat into it,
+        an operator acted) is a conflict: the fold is tried again on the case as
+        it now stands.
+        """
+        for _attempt in range(FOLD_ATTEMPTS):
+            target = self.service.find_repeat_target(event, key, window_s)
+            if target is None:
+                return None
+            try:
+                folded = self.service.fold_repeat(target.id, event, key)
+            except ConcurrentUpdateError:
+                log.info("case %s changed meanwhile: folding the repeat again", target.id)
+                continue
+            except StorageError:
+                raise
+            except IncidentError:
+                log.info("case %s closed meanwhile: the alarm opens a new case", target.id)
+                return None
+            return Outcome.FOLDED if folded is not None else Outcome.DUPLICATE
+        log.warning("its case kept changing: alarm %s opens a case of its own", alarm_id(event))
+        return None
 
     def on_quarantined(self, events: Sequence[Event]) -> None:
         """Store every quarantined payload, in one transaction per batch."""

@@ -384,19 +384,24 @@ class IncidentService:
 
     def _automatic(self, case: Incident, verb: Verb, reason: str, mark: str, rule: str) -> Incident:
         now = self.clock.now()
-        with self.db.engine.begin() as connection:
-            current = store.read_existing(connection, case.id)
-            if current.version != case.version:
-                raise store.stale(current, case.version)
-            context = self._context(current, None)
-            change = decide(current, verb, {"reason": reason}, now, SYSTEM_ACTOR, context)
-            change = Change(
-                change.action,
-                change.status,
-                {**change.values, "fired": (*current.fired, mark)},
-                {**change.params, "rule": rule},
-            )
-            updated = self._write(connection, current, change, SYSTEM_ACTOR, now)
+        try:
+            with self.db.engine.begin() as connection:
+                current = store.read_existing(connection, case.id)
+                if current.version != case.version:
+                    raise store.stale(current, case.version)
+                context = self._context(current, None)
+                change = decide(current, verb, {"reason": reason}, now, SYSTEM_ACTOR, context)
+                change = Change(
+                    change.action,
+                    change.status,
+                    {**change.values, "fired": (*current.fired, mark)},
+                    {**change.params, "rule": rule},
+                )
+                updated = self._write(connection, current, change, SYSTEM_ACTOR, now)
+        except DBAPIError as exc:
+            raise StorageError(
+                f"case {case.id}: automatic {verb} was not stored; the database said: {exc.orig}"
+            ) from exc
         self._announce(updated, change.action, SYSTEM_ACTOR, now, reason_in(change.params))
         return updated
 
