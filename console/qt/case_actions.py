@@ -9,6 +9,7 @@ reason, stores nothing, and what the operator typed is kept for the next try.
 
 from __future__ import annotations
 
+import datetime as dt
 import mimetypes
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,8 +37,10 @@ from console.core.events import Event, IncidentChanged
 from console.core.incidents.lifecycle import ALLOWED_FROM, Verb
 from console.core.incidents.model import ConcurrentUpdateError, Incident, IncidentError
 from console.core.incidents.service import IncidentService, Photo
+from console.core.region import Handoff, RegionDesk
 from console.core.units.model import Recommendation
 from console.qt.dispatch_dialog import DispatchDialog, DispatchMode, GeometryOf
+from console.qt.handoff_dialog import HandoffDialog, LinksOf, why_no_handoff
 
 Recommend = Callable[[Incident], list[Recommendation]]
 """Ranks the units proposed for a case."""
@@ -87,6 +90,13 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("pend", "Pending register…", Verb.PEND, "P", "Book into the pending register"),
     ActionSpec("resume", "Resume…", Verb.RESUME, "Shift+P", "Take out of the pending register"),
     ActionSpec("merge", "Merge into…", Verb.MERGE, "M", "Merge a duplicate into another case"),
+    ActionSpec(
+        "hand_off",
+        "Hand to neighbouring centre…",
+        Verb.HAND_OFF,
+        "",
+        "Hand the case to a neighbouring city's centre (reason); its progress comes back here",
+    ),
     ActionSpec("note", "Add note…", Verb.NOTE, "N", "Write a note on the case"),
     ActionSpec("attach", "Attach photo…", Verb.NOTE, "", "Attach a photo or file"),
     ActionSpec("report", "Report a case…", None, "Ctrl+N", "Report a case by hand"),
@@ -256,6 +266,9 @@ class CaseActions(QObject):
         self._handle: Subscription | None = None
         self._case: Incident | None = None
         self.active_dialog: QDialog | None = None
+        self._region: RegionDesk | None = None
+        self._links_of: LinksOf | None = None
+        self._tz: dt.tzinfo | None = None
         self.read_only = ""
         """Why nothing can be changed ('' when actions are allowed)."""
         self.actions: dict[str, QAction] = {}
@@ -317,6 +330,15 @@ class CaseActions(QObject):
         self._case = self._service.get(case_id) if case_id is not None else None
         self._apply_enabled()
 
+    def set_region(
+        self, desk: RegionDesk | None, links_of: LinksOf | None, tz: dt.tzinfo | None = None
+    ) -> None:
+        """Offer hand-offs to ``desk``'s neighbouring centres (``links_of``: their links)."""
+        self._region = desk
+        self._links_of = links_of
+        self._tz = tz
+        self._apply_enabled()
+
     def set_read_only(self, reason: str) -> None:
         """Refuse every action that would change a case, saying ``reason`` (review)."""
         self.read_only = reason
@@ -333,6 +355,10 @@ class CaseActions(QObject):
             return self.read_only
         if spec is None or spec.verb is None:
             return ""
+        if spec.key == "hand_off":
+            why = why_no_handoff(self._region)
+            if why:
+                return why
         case = self._case
         if case is None:
             return "no case selected"
@@ -416,6 +442,9 @@ class CaseActions(QObject):
             return
         if key in ("dispatch", "transfer", "verify_fail"):
             self._ask_unit(case, key)
+            return
+        if key == "hand_off":
+            self._ask_handoff(case)
             return
         verb = next(s.verb for s in SPECS if s.key == key)
         assert verb is not None
@@ -529,6 +558,32 @@ class CaseActions(QObject):
             self._drafts[(case.id, key)] = {"unit_id": unit_id, "reason": reason}
         else:
             self._drafts.pop((case.id, key), None)
+
+    def _ask_handoff(self, case: Incident) -> None:
+        assert self._region is not None
+        links = self._links_of() if self._links_of is not None else None
+        dialog = HandoffDialog(
+            self._region,
+            case,
+            self._operator,
+            links,
+            self._service.name_of,
+            self._tz,
+            self._dialog_parent,
+        )
+        dialog.fill(self._drafts.get((case.id, "hand_off"), {}))
+        dialog.sig_handed_off.connect(lambda handoff: self._handed_off(case, handoff))
+        dialog.rejected.connect(lambda: self._keep_draft(case, dialog.values()))
+        self._show_dialog(dialog)
+
+    def _keep_draft(self, case: Incident, values: dict[str, str]) -> None:
+        if values.get("reason"):
+            self._drafts[(case.id, "hand_off")] = dict(values)
+
+    def _handed_off(self, case: Incident, handoff: Handoff) -> None:
+        self._drafts.pop((case.id, "hand_off"), None)
+        updated = self._service.get(case.id) or case
+        self._announce(updated, f"handed to {handoff.peer_name} — {handoff.state.label.lower()}")
 
     def _ask_report(
         self, at: tuple[float, float] | None, then: Callable[[Incident], None] | None

@@ -18,7 +18,7 @@ from console.qt.panes.case_detail import CaseDetailPane
 
 MENU_GROUPS = (
     ("accept", "reject", "open"),
-    ("dispatch", "transfer", "escalate", "return"),
+    ("dispatch", "transfer", "escalate", "return", "hand_off"),
     ("sign", "start", "handle", "verify", "verify_fail", "close"),
     ("extend", "pend", "resume", "merge"),
     ("note", "attach"),

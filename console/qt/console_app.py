@@ -46,6 +46,7 @@ from console.qt.panes.map_pane import MapPane
 from console.qt.panes.quarantine import QuarantinePane
 from console.qt.panes.trajectory import TrajectoryPane
 from console.qt.patrol_wiring import install_video_patrol
+from console.qt.region_view import install_region_ui
 from console.qt.reports import install_report_export, live_recording_folder
 from console.qt.review.open_recording import install_open_recording
 from console.qt.review.review_wiring import ReviewPanes, install_review
@@ -164,6 +165,7 @@ def build_console(
         database_status=None if core.health is None else lambda: _database_status(core),
     )
     window.setStatusBar(status)
+    install_region_ui(window, core, workflow, queue.select_case, tz)
     install_alarm_flood_tools(window, core, queue, operator)
     install_alarm_charts(window, workflow.detail.case, charts, window.show_pane)
     install_map_tools(

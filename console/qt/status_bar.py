@@ -1,11 +1,11 @@
-"""Status bar: simulated time, bus rate, frame time, quarantine count, database."""
+"""Status bar: simulated time, bus rate, frame time, quarantine count, database, region."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
@@ -59,13 +59,25 @@ class ConsoleStatusBar(QStatusBar):
         self.quarantine_label = ClickableLabel()
         self.quarantine_label.setToolTip("Payloads that failed validation; click to see them")
         self.database_label = QLabel(f"DB: {database}")
+        self._region_status: Callable[[], tuple[str, str]] | None = None
+        self.region_label = QLabel()
+        self.region_label.setTextFormat(Qt.TextFormat.RichText)
+        self.region_label.hide()
         self.addWidget(self.clock_label)
         for label in (self.feed_label, self.rate_label, self.tick_label, self.quarantine_label):
             self.addPermanentWidget(label)
+        self.addPermanentWidget(self.region_label)
         self.addPermanentWidget(self.database_label)
         self.update_figures()
 
     # ---- Public API
+
+    def set_region_status(self, region_status: Callable[[], tuple[str, str]] | None) -> None:
+        """Show the neighbouring centres' links: ``region_status()`` gives the label's rich
+        text and its tooltip, read on every update (None: no region label)."""
+        self._region_status = region_status
+        self.region_label.setVisible(region_status is not None)
+        self.update_figures()
 
     def update_figures(self) -> None:
         """Re-read every figure."""
@@ -80,6 +92,10 @@ class ConsoleStatusBar(QStatusBar):
             _show(self.feed_label, *self._feed_status())
         if self._database_status is not None:
             _show(self.database_label, *self._database_status())
+        if self._region_status is not None:
+            text, tip = self._region_status()
+            self.region_label.setText(text)
+            self.region_label.setToolTip(tip)
         count = self._bus.quarantine.count
         self.quarantine_label.setText(f"Quarantined {count:,}")
         self.quarantine_label.setObjectName("quarantineAlert" if count else "")

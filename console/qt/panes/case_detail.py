@@ -1,4 +1,5 @@
-"""Case detail pane: one case in full — header and clocks, timeline, checklist, notes, files.
+"""Case detail pane: one case in full — header and clocks, timeline, checklist, notes, files,
+and the hand-offs to and from neighbouring centres.
 
 The pane reads the stored case (the truth) when it is shown, when an action on
 it was just stored, and on the frame tick after ``IncidentChanged`` named it.
@@ -9,6 +10,7 @@ on screen with the reason shown.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.events import Event, IncidentChanged
@@ -46,9 +49,11 @@ from console.core.incidents.clocks import (
 from console.core.incidents.lifecycle import Verb
 from console.core.incidents.model import AuditEntry, Incident, IncidentError
 from console.core.incidents.service import IncidentService
+from console.core.region import Handoff, HandoffState, RegionDesk
 from console.core.storage.presence import PresenceBoard
 from console.qt.case_actions import read_photo
 from console.qt.panes.base import Pane
+from console.qt.region_view import handoff_colour, handoff_line, refusal_notes
 
 CLOCK_COLOURS = {
     ClockColour.IDLE: "#7d8590",
@@ -134,6 +139,11 @@ class CaseDetailPane(Pane):
         self.preview: AttachmentPreview | None = None
         self.presence: PresenceBoard | None = None
         """Who else has a case open (operators at other consoles on the same database)."""
+        self.region: RegionDesk | None = None
+        """Hand-offs to and from neighbouring centres (None: the section is never shown)."""
+        self._handoffs: list[Handoff] = []
+        self._refusals: dict[str, str] = {}
+        self._region_ticks = 0
         self._build()
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(1000)
@@ -191,7 +201,10 @@ class CaseDetailPane(Pane):
             self._show_empty()
             return
         self._fill_header(case)
-        self._fill_timeline(self._service.audit_trail(case.id))
+        trail = self._service.audit_trail(case.id)
+        self._fill_timeline(trail)
+        self._refusals = refusal_notes(trail)
+        self._fill_region(case.id)
         self._fill_checklist(case)
         self._fill_notes(case)
         self._fill_attachments(case)
@@ -291,7 +304,11 @@ class CaseDetailPane(Pane):
         header_layout = QVBoxLayout(header)
         header_layout.setContentsMargins(2, 2, 2, 2)
         header_layout.setSpacing(3)
-        for widget in (self.title, self.clocks, self.viewers, self.facts):
+        self.region_box = QLabel(objectName="caseRegion", wordWrap=True)
+        self.region_box.setTextFormat(Qt.TextFormat.RichText)
+        self.region_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.region_box.hide()
+        for widget in (self.title, self.clocks, self.viewers, self.facts, self.region_box):
             header_layout.addWidget(widget)
         header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.setStyleSheet(PANE_STYLE)
@@ -308,6 +325,8 @@ class CaseDetailPane(Pane):
         self.title.setText("<i>No case selected</i>")
         self.clocks.clear()
         self.facts.clear()
+        self._handoffs = []
+        self.region_box.hide()
         self.timeline.clear()
         self._filling = True
         self.checklist.clear()
@@ -367,6 +386,7 @@ class CaseDetailPane(Pane):
         ]
         self.clocks.setText("&nbsp;&nbsp;&nbsp;".join(parts))
         self._update_viewers(case.id)
+        self._poll_queued_handoffs(case.id)
 
     def _update_viewers(self, case_id: int) -> None:
         """Say who at another console has this case open too."""
@@ -374,6 +394,35 @@ class CaseDetailPane(Pane):
         names = ", ".join(dict.fromkeys(viewer.operator for viewer in others))
         self.viewers.setText(f"Also open by {names}" if names else "")
         self.viewers.setVisible(bool(names))
+
+    def _fill_region(self, case_id: int) -> None:
+        """The Neighbouring centres section: one line per hand-off (hidden when none)."""
+        if self.region is None:
+            return
+        try:
+            self._handoffs = self.region.handoffs(case_id)
+        except (SQLAlchemyError, IncidentError):
+            return  # the database is away: keep what is shown
+        if not self._handoffs:
+            self.region_box.hide()
+            return
+        lines = [
+            f"<span style='color:{handoff_colour(h)}'>"
+            f"{html.escape(handoff_line(h, self._tz, self._refusals.get(h.handoff_id, '')))}"
+            "</span>"
+            for h in self._handoffs
+        ]
+        self.region_box.setText("<b>Neighbouring centres</b><br>" + "<br>".join(lines))
+        self.region_box.show()
+
+    def _poll_queued_handoffs(self, case_id: int) -> None:
+        """Every other second, re-read a hand-off still waiting for the neighbour's broker
+        (its delivery changes no case, so no case change tells the pane)."""
+        if not any(h.state is HandoffState.QUEUED for h in self._handoffs):
+            return
+        self._region_ticks += 1
+        if self._region_ticks % 2 == 0:
+            self._fill_region(case_id)
 
     def _fill_timeline(self, trail: list[AuditEntry]) -> None:
         self.timeline.clear()
