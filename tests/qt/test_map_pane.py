@@ -23,7 +23,7 @@ from pytestqt.qtbot import QtBot
 
 from console.core.bus import EventBus
 from console.core.clock import ManualClock
-from console.core.events import VehicleBatch, VehicleClass
+from console.core.events import VehicleBatch, VehicleClass, VehiclePosition
 from console.qt.map.layers import BridgeMark, MapLayers
 from console.qt.map.offline import OfflineGuard
 from console.qt.map.packing import VehiclePacker, mercator_px
@@ -230,6 +230,29 @@ def test_vehicle_batches_are_drawn(qtbot: QtBot, pane: MapPane, bus: EventBus) -
     assert drawn.args == [300]
 
 
+T0 = 1_795_000_000.0
+
+
+def test_single_vehicle_reports_are_drawn_newest_per_vehicle(
+    qtbot: QtBot, pane: MapPane, bus: EventBus
+) -> None:
+    pane.attach(bus)
+    bus.post(_batch("cargo", 200, VehicleClass.CARGO))
+    for vehicle_id, lon in ((9001, 117.30), (9002, 117.31), (9001, 117.35)):
+        bus.post(VehiclePosition(T0, vehicle_id, VehicleClass.TAXI, lon, 32.93, 40.0, 90.0))
+    bus.drain()
+    bus.post(VehiclePosition(T0 - 5, 9002, VehicleClass.TAXI, 117.99, 32.93, 0.0, 0.0))  # late
+    bus.drain()
+    with qtbot.waitSignal(pane.sig_frame_drawn, timeout=TIMEOUT_MS) as drawn:
+        pane.refresh()
+    assert drawn.args == [202]  # the slice and two vehicles of their own
+    assert pane.vehicle_position(9001) == pytest.approx((117.35, 32.93))
+    state = pane.vehicle_state(9002)
+    assert state is not None and state.lon == pytest.approx(117.31) and state.speed_kmh == 40.0
+    legend = _page_value(qtbot, pane, "CityConsole.legend.getContainer().textContent")
+    assert "Taxi2" in str(legend) and "Cargo200" in str(legend)
+
+
 def test_a_frame_in_flight_holds_back_the_next(qtbot: QtBot, pane: MapPane, bus: EventBus) -> None:
     pane.attach(bus)
     bus.post(_batch("a", 50, VehicleClass.TAXI))
@@ -338,7 +361,7 @@ def test_priority_rank_reads_numbers_and_words() -> None:
 def test_attach_detach_restores_subscription_count(pane: MapPane, bus: EventBus) -> None:
     before = bus.subscription_count
     pane.attach(bus)
-    assert bus.subscription_count == before + 1
+    assert bus.subscription_count == before + 2
     pane.detach()
     assert bus.subscription_count == before
 

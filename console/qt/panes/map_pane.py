@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from console.core.bus import Delivery, EventBus, Subscription
-from console.core.events import Event, VehicleBatch, VehicleClass
+from console.core.events import Event, VehicleBatch, VehicleClass, VehiclePosition
 from console.core.history import FleetSnapshot, Trajectory, TrajectorySummary
 from console.core.selection import ObjectKind, PointSet
 from console.qt.basemap import Basemap, with_basemap
@@ -137,11 +137,14 @@ class MapPane(Pane):
         return len(self._vehicles)
 
     def subscribe(self, bus: EventBus) -> list[Subscription]:
-        """Vehicle batches, conflated to the newest per ``batch_id``."""
+        """Vehicle batches (the newest per ``batch_id``) and single reports (per vehicle)."""
         return [
             bus.subscribe(
                 VehicleBatch, self._on_vehicle_batches, Delivery.LATEST, name="map.vehicles"
-            )
+            ),
+            bus.subscribe(
+                VehiclePosition, self._on_vehicle_positions, Delivery.LATEST, name="map.positions"
+            ),
         ]
 
     def refresh(self) -> None:
@@ -276,3 +279,6 @@ class MapPane(Pane):
 
     def _on_vehicle_batches(self, events: Sequence[Event]) -> None:
         self._vehicles.update(e for e in events if isinstance(e, VehicleBatch))
+
+    def _on_vehicle_positions(self, events: Sequence[Event]) -> None:
+        self._vehicles.update_positions(e for e in events if isinstance(e, VehiclePosition))
