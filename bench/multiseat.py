@@ -1,10 +1,18 @@
-"""Several consoles on one PostgreSQL database: how fast each console learns of the others' work.
+"""Three consoles on one PostgreSQL and one broker: how fast each learns of the others' work.
 
-Starts a throwaway PostgreSQL server on loopback (as the tests do:
-``tests/support/postgres.py``), builds three headless consoles on it
-(``build_core``, no Qt; each wired as the runtime does: case writes announced
-with NOTIFY at commit, a :class:`DatabaseChanges` listener posting them on the
-console's bus) and drains each bus every 40 ms as the window's frame tick does.
+Starts a throwaway PostgreSQL server and a Mosquitto broker on loopback (as the
+tests do: ``tests/support/postgres.py``, ``tests/support/mosquitto.py``) and
+builds three headless consoles on them as the command line does
+(``build_core`` with ``--db`` and ``--bus``: each console's feeds come from the
+broker through its own :class:`MqttSource` session, its case writes are
+announced with NOTIFY at commit and its :class:`DatabaseChanges` listener posts
+the other consoles' writes on its bus). Each console's bus is drained every
+40 ms on a thread of its own, as its window's frame tick does, with the
+once-a-second automatic step. A separate process publishes the built-in city
+simulation into the broker in real time (``city-console simulate --to``:
+vehicles, bridges, IoT, hotline, alarms), so every console is under a live
+city's load while the actions propagate; the bench fails if a console's feed
+link was not connected or received nothing.
 
 Three operator threads, one per console, together take 20 actions a second for
 ``--seconds`` (each a note on one of their console's cases, every tenth a new
@@ -27,6 +35,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import logging
+import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,17 +51,23 @@ import numpy as np
 from sqlalchemy import text
 
 from console.core.events import Event, IncidentChanged
+from console.core.feeds.source import LinkState
 from console.core.incidents import Verb
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
 from console.core.storage import open_database
-from console.core.storage.notify import DatabaseChanges, announce_changes
+from tests.support.mosquitto import Mosquitto, mosquitto_binary
 from tests.support.postgres import PostgresServer
 
+log = logging.getLogger("bench.multiseat")
+ROOT = Path(__file__).resolve().parents[1]
 CONSOLES = ("north", "centre", "south")
 DRAIN_S = 0.04
+STEP_S = 1.0
 POLL_S = 1.0
 GRACE_S = 3.0
 CASES_PER_CONSOLE = 5
+FEED_WAIT_S = 60.0
+"""How long the consoles may wait for the simulation's first messages."""
 
 
 class Seen:
@@ -67,20 +84,29 @@ class Seen:
 
 
 class Seat:
-    """One headless console and what it saw, through NOTIFY and through polling."""
+    """One headless console on the shared database and broker, and what it saw."""
 
-    def __init__(self, name: str, url: str, tmp: Path, ours: Seen, polled: Seen) -> None:
+    def __init__(
+        self, name: str, url: str, broker_url: str, tmp: Path, ours: Seen, polled: Seen
+    ) -> None:
         options = CoreOptions(
-            database_url=url, colleague_share=0.0, quiet_city=True, history_dir=tmp / name
+            database_url=url,
+            colleague_share=0.0,
+            quiet_city=True,
+            history_dir=tmp / name,
+            bus_url=broker_url,
+            bus_options=(("client_id", f"bench-multiseat-{name}-{os.getpid()}"),),
+            console_id=name,
+            speed=1.0,
+            start=time.time(),
         )
         self.name = name
         self.core: ConsoleCore = build_core(options)
-        announce_changes(self.core.incidents, name)
-        self.changes = DatabaseChanges(self.core.incidents, self.core.bus, name)
         self.ours = ours
         self.polled = polled
         self.core.bus.subscribe(IncidentChanged, self._on_changes, name="bench-seen")
         self.cases: list[int] = []
+        self.longest_drain_ms = 0.0
         self._poll_db = open_database(url)
         self._last_audit = 0
 
@@ -89,6 +115,37 @@ class Seat:
         for event in events:
             if isinstance(event, IncidentChanged):
                 self.ours.mark(self.name, event.actor, now)
+
+    def listening(self, timeout: float) -> bool:
+        """Whether the console listens for the others' changes (waits up to ``timeout``)."""
+        changes = self.core.changes
+        return changes is not None and changes.listening.wait(timeout)
+
+    def feed_connected(self, timeout: float) -> bool:
+        """Whether the console's broker link is up (waits up to ``timeout``)."""
+        feed = self.core.feed
+        return feed is not None and feed.wait_connected(timeout)
+
+    def feed_messages(self) -> int:
+        """Feed messages the console accepted so far."""
+        feed = self.core.feed
+        return feed.status().accepted if feed is not None else 0
+
+    def frame_ticks(self, stop: threading.Event) -> None:
+        """The console's GUI thread: drain every 40 ms, the automatic step once a second."""
+        next_step = time.perf_counter() + STEP_S
+        while not stop.is_set():
+            started = time.perf_counter()
+            self.core.bus.drain()
+            if started >= next_step:
+                try:
+                    self.core.step_automatic()
+                except Exception:  # as the window does: logged, tried again in a second
+                    log.exception("%s: automatic step failed", self.name)
+                next_step += STEP_S
+            took = time.perf_counter() - started
+            self.longest_drain_ms = max(self.longest_drain_ms, took * 1000.0)
+            stop.wait(max(0.0, DRAIN_S - took))
 
     def poll(self) -> None:
         """The baseline: read the audit rows written since the last look."""
@@ -103,8 +160,7 @@ class Seat:
             self._last_audit = max(self._last_audit, int(audit_id))
 
     def close(self) -> None:
-        """Stop listening and close the console."""
-        self.changes.close()
+        """Close the console (its feed, listener and database)."""
         self._poll_db.close()
         self.core.stop()
 
@@ -129,14 +185,6 @@ def operate(seat: Seat, rate: float, sent: dict[str, float], stop: float) -> Non
             seat.core.incidents.act(case_id, Verb.NOTE, actor, text=f"bench note {n}")
         sent[actor] = started
         next_at += interval
-
-
-def drain_loop(seats: list[Seat], stop: threading.Event) -> None:
-    """The frame tick of every console: drain its bus every 40 ms."""
-    while not stop.is_set():
-        for seat in seats:
-            seat.core.bus.drain()
-        stop.wait(DRAIN_S)
 
 
 def poll_loop(seats: list[Seat], stop: threading.Event) -> None:
@@ -164,34 +212,110 @@ def delays_ms(
     return delays, lost
 
 
+def start_city_feed(broker_url: str, log_file: Path) -> subprocess.Popen[str]:
+    """``city-console simulate --to <broker>`` in real time, in a process of its own."""
+    command = [sys.executable, "-m", "console.qt.app", "simulate", "--to", broker_url]
+    command += ["--speed", "1", "--start", f"{time.time():.3f}"]
+    with log_file.open("w", encoding="utf-8") as log:
+        return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
+
+
+def stop_city_feed(feed: subprocess.Popen[str]) -> str:
+    """Stop the publisher (SIGTERM: it flushes and says how many messages it sent)."""
+    feed.terminate()
+    try:
+        out, _ = feed.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        feed.kill()
+        out, _ = feed.communicate()
+    return out.strip() or f"the publisher ended with status {feed.returncode}"
+
+
+def server_version(url: str) -> str:
+    """PostgreSQL's ``SHOW server_version``."""
+    database = open_database(url)
+    try:
+        with database.engine.connect() as connection:
+            return str(connection.execute(text("SHOW server_version")).scalar_one())
+    finally:
+        database.close()
+
+
+def wait_for_feeds(seats: list[Seat]) -> bool:
+    """Wait until every console accepted a feed message (False after FEED_WAIT_S)."""
+    deadline = time.monotonic() + FEED_WAIT_S
+    pause = threading.Event()
+    while not all(seat.feed_messages() for seat in seats):
+        if time.monotonic() > deadline:
+            return False
+        pause.wait(0.1)
+    return True
+
+
+def check_feeds(seats: list[Seat], before: dict[str, int]) -> bool:
+    """Print each console's feed link and messages; False if one was down or got nothing."""
+    healthy = True
+    for seat in seats:
+        assert seat.core.feed is not None
+        status = seat.core.feed.status()
+        during = status.accepted - before[seat.name]
+        print(
+            f"  {seat.name}: feed {status.state.value.upper()} (connects {status.connects}),"
+            f" {status.accepted:,} feed messages accepted ({during:,} during the actions),"
+            f" {status.rejected} quarantined; longest drain + step {seat.longest_drain_ms:.0f} ms"
+        )
+        healthy &= status.state is LinkState.CONNECTED and status.connects == 1 and during > 0
+    return healthy
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the bench and print its RESULT lines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=20.0, help="actions per second in all")
     args = parser.parse_args(argv)
+    binary = mosquitto_binary()
+    if binary is None:
+        sys.exit("mosquitto is not installed")
     ours, polled = Seen(), Seen()
+    sent: dict[str, float] = {}
     with PostgresServer() as server, tempfile.TemporaryDirectory() as scratch:
+        broker = Mosquitto(binary, Path(scratch) / "broker")
+        broker.start()
         url = server.create_database("centre")
         open_database(url).close()  # migrate once, before the consoles open it
-        seats = [Seat(name, url, Path(scratch), ours, polled) for name in CONSOLES]
+        print(f"database: PostgreSQL {server_version(url)} at {url}")
+        print(f"broker: Mosquitto ({binary}) at {broker.url}")
+        seats: list[Seat] = []
+        feed: subprocess.Popen[str] | None = None
+        stop = threading.Event()
+        background: list[threading.Thread] = []
+        feeds_ok = False
         try:
+            for name in CONSOLES:
+                seats.append(Seat(name, url, broker.url, Path(scratch), ours, polled))
             for seat in seats:
-                seat.changes.start()
-                assert seat.changes.listening.wait(10.0), f"{seat.name} cannot listen"
+                seat.core.start()  # its broker feed, its database listener, its presence
+                assert seat.listening(10.0), f"{seat.name} cannot listen to the database"
+                assert seat.feed_connected(10.0), f"{seat.name} cannot reach the broker"
                 for i in range(CASES_PER_CONSOLE):
                     case = seat.core.incidents.report(
                         "road_accident", 117.37, 32.93, f"seed {i}", f"{seat.name}-seed"
                     )
                     seat.cases.append(case.id)
-            stop = threading.Event()
             background = [
-                threading.Thread(target=drain_loop, args=(seats, stop), daemon=True),
-                threading.Thread(target=poll_loop, args=(seats, stop), daemon=True),
+                threading.Thread(target=seat.frame_ticks, args=(stop,), daemon=True)
+                for seat in seats
             ]
+            background.append(threading.Thread(target=poll_loop, args=(seats, stop), daemon=True))
             for thread in background:
                 thread.start()
-            sent: dict[str, float] = {}
+            feed_log = Path(scratch) / "city-feed.log"
+            feed = start_city_feed(broker.url, feed_log)
+            if not wait_for_feeds(seats):
+                tail = feed_log.read_text(encoding="utf-8")[-2000:]
+                sys.exit(f"the consoles received nothing from the city feed:\n{tail}")
+            before = {seat.name: seat.feed_messages() for seat in seats}
             end = time.perf_counter() + args.seconds
             operators = [
                 threading.Thread(target=operate, args=(seat, args.rate / len(seats), sent, end))
@@ -208,9 +332,16 @@ def main(argv: list[str] | None = None) -> int:
             for seat in seats:
                 seat.core.bus.drain()
                 seat.poll()
+            print(f"city feed: {stop_city_feed(feed)}")
+            feed = None
+            feeds_ok = check_feeds(seats, before)
         finally:
+            stop.set()
+            if feed is not None:
+                stop_city_feed(feed)
             for seat in seats:
                 seat.close()
+            broker.stop()
     origin_of = {actor: actor.split("-a")[0] for actor in sent}
     ours_ms, lost = delays_ms(ours, sent, origin_of)
     base_ms, base_lost = delays_ms(polled, sent, origin_of)
@@ -224,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"RESULT propagation_p99_ms {p99:.0f} ms ratio={base_p99 / p99:.1f}")
     print(f"RESULT lost_actions {lost}")
+    if not feeds_ok:
+        print("a console's feed link was down or received nothing: the run is not valid")
+        return 1
     return 0
 
 
