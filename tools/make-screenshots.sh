@@ -36,4 +36,5 @@ kill "$PUBLISHER" "$BROKER" 2>/dev/null || true
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_map.py" "$ROOT/screenshots"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_bridges.py" "$ROOT/screenshots"
 "$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_patrol.py" "$ROOT/screenshots"
+"$ROOT/.venv/bin/python" "$ROOT/tools/screenshot_region.py" "$ROOT/screenshots/region.png"
 echo "screenshots written to $ROOT/screenshots"
