@@ -150,6 +150,10 @@ def test_a_case_is_handed_once_to_the_same_neighbour_and_only_to_neighbours(
         bengbu.region.hand_off(case_id, "huainan", "王敏", "again")
     with pytest.raises(IncidentError, match="not a neighbouring centre"):
         bengbu.region.hand_off(case_id, "hefei", "王敏", "fled")
+    unreachable = RegionConfig(bengbu.region.centre, (centre("huainan"),))
+    desk = RegionDesk(unreachable, bengbu.service, bengbu.bus, WallClock())
+    with pytest.raises(IncidentError, match="no broker is configured for it"):
+        desk.hand_off(report(bengbu.service), "huainan", "王敏", "fled")
     with pytest.raises(IncidentError, match="needs a reason"):
         bengbu.region.hand_off(report(bengbu.service), "huainan", "王敏", " ")
     assert len(bengbu.region.handoffs(case_id)) == 1

@@ -117,13 +117,18 @@ class RegionDesk:
     ) -> Handoff:
         """Hand case ``incident_id`` to neighbour ``centre_id``; stored before it returns.
 
-        :class:`IncidentError` when the neighbour is unknown, the case is closed,
-        or it is already with that neighbour (not refused).
+        :class:`IncidentError` when the neighbour is unknown or has no broker, the
+        case is closed, or it is already with that neighbour (not refused).
         """
         try:
             neighbour = self.config.neighbour(centre_id)
         except KeyError:
             raise IncidentError(f"{centre_id!r} is not a neighbouring centre of this one") from None
+        if neighbour.broker is None:
+            raise IncidentError(
+                f"{neighbour.label} cannot be reached: no broker is configured for it "
+                f"(--neighbour {centre_id}=mqtt://host:port)"
+            )
         handoff_id = f"{self.centre.centre_id}-{incident_id}-{uuid.uuid4().hex[:12]}"
         now = self.clock.now()
         stored: list[Handoff] = []
