@@ -9,24 +9,18 @@ certainly not notified to B, and only the catch-up can bring it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 
 import psycopg
 import pytest
 from sqlalchemy import make_url
 from sqlalchemy.engine import Connection
 
-from console.core.bus import EventBus
-from console.core.clock import ManualClock
-from console.core.events import Event, IncidentChanged
-from console.core.incidents import Incident, IncidentRules, IncidentService, Verb
+from console.core.incidents import Incident, IncidentRules, Verb
 from console.core.incidents.snapshot import case_from_snapshot
-from console.core.storage import Database, open_database
-from console.core.storage.notify import DatabaseChanges, announce_changes
-from tests.support.cases import fixed_registry, locate
 from tests.support.postgres import PostgresServer
+from tests.support.seats import Seat, two_seats
 
 pytest_plugins = ["tests.support.postgres"]
 
@@ -35,47 +29,9 @@ RECOVERY_S = 5.0
 """Upper bound for B to listen again once connections are allowed (it retries every 50 ms)."""
 
 
-@dataclass
-class Seat:
-    """One console's storage, clock, bus, case service and listener."""
-
-    db: Database
-    clock: ManualClock
-    bus: EventBus
-    service: IncidentService
-    changes: DatabaseChanges
-
-    def seen(self) -> list[IncidentChanged]:
-        """Drain this console's bus; the IncidentChanged events delivered."""
-        got: list[IncidentChanged] = []
-
-        def keep(events: Sequence[Event]) -> None:
-            got.extend(e for e in events if isinstance(e, IncidentChanged))
-
-        handle = self.bus.subscribe(IncidentChanged, keep)
-        self.bus.drain()
-        handle.close()
-        return got
-
-
 @pytest.fixture
 def seats(pg_url: str, rules: IncidentRules) -> Iterator[tuple[Seat, Seat]]:
-    made: list[Seat] = []
-    for console_id in ("desk-a", "desk-b"):
-        db = open_database(pg_url)
-        clock = ManualClock(start=5000.0)
-        bus = EventBus(clock)
-        service = IncidentService(db, bus, clock, locate, rules, fixed_registry())
-        announce_changes(service, console_id)
-        changes = DatabaseChanges(service, bus, console_id, reconnect_delays=(0.05,))
-        changes.start()
-        made.append(Seat(db, clock, bus, service, changes))
-    for seat in made:
-        assert seat.changes.wait_connects(1, 5.0)
-    yield made[0], made[1]
-    for seat in made:
-        seat.changes.close()
-        seat.db.close()
+    yield from two_seats(pg_url, rules, reconnect_delays=(0.05,))
 
 
 def admin(server: PostgresServer) -> psycopg.Connection[tuple[object, ...]]:

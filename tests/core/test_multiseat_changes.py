@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import pytest
 
 from console.core.bus import EventBus
-from console.core.clock import ManualClock
-from console.core.events import Event, IncidentChanged
 from console.core.incidents import IncidentRules, IncidentService, Verb
 from console.core.incidents.snapshot import case_from_snapshot
-from console.core.storage import Database, open_database
+from console.core.storage import Database
 from console.core.storage.notify import (
     CASE_CHANNEL,
     CaseAnnouncement,
@@ -20,7 +17,7 @@ from console.core.storage.notify import (
     announce_changes,
     notify,
 )
-from tests.support.cases import fixed_registry, locate
+from tests.support.seats import Seat, two_seats
 
 pytest_plugins = ["tests.support.postgres"]
 
@@ -28,47 +25,9 @@ PROPAGATION_S = 1.0
 """The promise: another console knows of a change within a second."""
 
 
-@dataclass
-class Seat:
-    """One console's storage, bus, case service and listener."""
-
-    console_id: str
-    db: Database
-    bus: EventBus
-    service: IncidentService
-    changes: DatabaseChanges
-
-    def seen(self) -> list[IncidentChanged]:
-        """Drain this console's bus; the IncidentChanged events delivered."""
-        got: list[IncidentChanged] = []
-
-        def keep(events: Sequence[Event]) -> None:
-            got.extend(e for e in events if isinstance(e, IncidentChanged))
-
-        handle = self.bus.subscribe(IncidentChanged, keep)
-        self.bus.drain()
-        handle.close()
-        return got
-
-
 @pytest.fixture
 def seats(pg_url: str, rules: IncidentRules) -> Iterator[tuple[Seat, Seat]]:
-    made: list[Seat] = []
-    for console_id in ("desk-a", "desk-b"):
-        db = open_database(pg_url)
-        clock = ManualClock(start=5000.0)
-        bus = EventBus(clock)
-        service = IncidentService(db, bus, clock, locate, rules, fixed_registry())
-        announce_changes(service, console_id)
-        changes = DatabaseChanges(service, bus, console_id)
-        changes.start()
-        made.append(Seat(console_id, db, bus, service, changes))
-    for seat in made:
-        assert seat.changes.listening.wait(5.0)
-    yield made[0], made[1]
-    for seat in made:
-        seat.changes.close()
-        seat.db.close()
+    yield from two_seats(pg_url, rules)
 
 
 def report(service: IncidentService) -> int:
