@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -323,6 +324,8 @@ def run_console(args: argparse.Namespace, options: CoreOptions) -> int:
     if not profile.joinpath("layout.json").exists():
         window.resize(QSize(width, height))
     window.show()
+    gc.freeze()  # the city, the panes and the index stay out of full collections, which
+    # would otherwise stop every thread (the feed's too) for up to ~0.2 s
     core.start()
     if core.review is not None and args.review_at:
         clock = core.review.clock

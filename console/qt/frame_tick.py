@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from console.core.bus import EventBus
 from console.qt.panes.base import Pane
@@ -37,6 +37,7 @@ class FrameTick(QObject):
         self._off_screen: set[int] = set()
         """Panes (ids) whose dock is behind another tab: Qt keeps them "visible"."""
         self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one drifts by up to 5%
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.tick)
         self._window: deque[tuple[float, int]] = deque()

@@ -6,8 +6,11 @@
  * CityConsoleVehicleLayer: tens of thousands of vehicles as small squares coloured by
  * class. Python sends base64 of [n x (uint16 x, uint16 y)] + [n x uint8 class] and the
  * frame's extent [x0, y0, stepX, stepY]: position = x0 + x * stepX in Web-Mercator
- * pixels at zoom 0, so a redraw only scales and shifts. Each class can be hidden
- * (setClassVisible): the draw loop skips it, and visibleCount counts only shown classes.
+ * pixels at zoom 0, so a redraw only scales and shifts. Between whole frames Python
+ * sends only the vehicles that moved (patchData, through CityConsolePatchVehicles):
+ * base64 of [k x uint32 index into the frame] + [k x (uint16 x, uint16 y)], same extent.
+ * Each class can be hidden (setClassVisible): the draw loop skips it, and visibleCount
+ * counts only shown classes.
  *
  * CityConsolePointLayer: named sets of points (sites, stations, units), each drawn with
  * small glyphs (pixel masks) from a minimum zoom, projected once; the nearest point under
@@ -129,6 +132,9 @@
       this._hidden = new Uint8Array(this._words.length);
       this._totals = new Uint32Array(this._words.length);
       this._inView = new Uint32Array(this._words.length);
+      this._layout = null; // how the last draw placed vehicles (see _draw)
+      this._cover = null; // per pixel, vehicles of each class covering it (see _coverage)
+      this._byClass = true; // whether the frame is ordered by class, the rarest last
     },
 
     /** Replace every vehicle with the packed frame; returns the vehicle count. */
@@ -140,11 +146,175 @@
       this._count = count;
       const totals = this._totals.fill(0);
       const classes = this._classes;
+      let byClass = true;
       for (let i = 0; i < count; i++) {
         totals[classes[i]]++;
+        byClass = byClass && (i === 0 || classes[i] <= classes[i - 1]);
       }
+      this._byClass = byClass;
       this._draw();
       return count;
+    },
+
+    /**
+     * New positions of some vehicles of the frame (see above); returns the count. Only
+     * their pixels are drawn again: per pixel the layer counts the vehicles of each class
+     * covering it (built at the first patch after a whole draw), so a pixel a vehicle
+     * leaves shows what is still under it, as a whole draw would (the rarest class on top).
+     */
+    patchData: function (payload, changed) {
+      const bytes = decodeBase64(payload);
+      const index = new Uint32Array(bytes.buffer, bytes.byteOffset, changed);
+      const moved = new Uint16Array(bytes.buffer, bytes.byteOffset + changed * 4, changed * 2);
+      const layout = this._layout;
+      if (layout === null || layout.px.length !== this._count || !this._byClass ||
+          this._count > 65535) {
+        this._applyMoves(index, moved, changed);
+        this._draw();
+        return this._count;
+      }
+      const cover = this._coverage();
+      const classCount = this._words.length;
+      const classes = this._classes;
+      const px = layout.px;
+      const py = layout.py;
+      const spots = new Int32Array(changed * 4); // old x, y and new x, y of each (-1: none)
+      const visibleBefore = this._visible;
+      for (let i = 0; i < changed; i++) {
+        const j = index[i];
+        if (j >= this._count) {
+          continue;
+        }
+        const cls = classes[j];
+        const side = layout.sides[cls];
+        spots[4 * i] = px[j];
+        spots[4 * i + 1] = py[j];
+        if (px[j] >= 0) {
+          this._addCover(cover, px[j], py[j], side, cls, classCount, -1);
+        }
+        this._xy[2 * j] = moved[2 * i];
+        this._xy[2 * j + 1] = moved[2 * i + 1];
+        this._place(j, layout);
+        spots[4 * i + 2] = px[j];
+        spots[4 * i + 3] = py[j];
+        if (px[j] >= 0) {
+          this._addCover(cover, px[j], py[j], side, cls, classCount, 1);
+        }
+      }
+      const dirty = [Infinity, Infinity, -1, -1];
+      for (let i = 0; i < changed; i++) {
+        const j = index[i];
+        if (j >= this._count) {
+          continue;
+        }
+        const side = layout.sides[classes[j]];
+        for (let k = 0; k < 4; k += 2) {
+          if (spots[4 * i + k] >= 0) {
+            this._repaint(cover, spots[4 * i + k], spots[4 * i + k + 1], side, dirty);
+          }
+        }
+      }
+      if (dirty[2] >= 0) {
+        this._context.putImageData(
+          this._image, 0, 0, dirty[0], dirty[1], dirty[2] - dirty[0], dirty[3] - dirty[1]
+        );
+      }
+      if (this._visible !== visibleBefore) {
+        this.fire("drawn", { count: this._count, visible: this._visible });
+      }
+      return this._count;
+    },
+
+    _applyMoves: function (index, moved, changed) {
+      const xy = this._xy;
+      for (let i = 0; i < changed; i++) {
+        const at = 2 * index[i];
+        xy[at] = moved[2 * i];
+        xy[at + 1] = moved[2 * i + 1];
+      }
+    },
+
+    /** Where vehicle j's square goes with the last draw's layout (px -1: not drawn). */
+    _place: function (j, layout) {
+      const cls = this._classes[j];
+      const side = layout.sides[cls];
+      const wasIn = layout.px[j] >= 0;
+      let x = -1;
+      let y = -1;
+      if (cls < this._words.length && !this._hidden[cls]) {
+        x = ((layout.baseX + this._xy[2 * j] * layout.stepX) | 0) - (side >> 1);
+        y = ((layout.baseY + this._xy[2 * j + 1] * layout.stepY) | 0) - (side >> 1);
+        if (x < 0 || y < 0 || x > layout.width - side || y > layout.height - side) {
+          x = -1;
+        }
+      }
+      layout.px[j] = x;
+      layout.py[j] = y;
+      const isIn = x >= 0;
+      if (wasIn !== isIn) {
+        const change = isIn ? 1 : -1;
+        this._inView[cls] += change;
+        this._visible += change;
+      }
+    },
+
+    /** Per pixel and class, how many drawn vehicles cover it (built once per whole draw). */
+    _coverage: function () {
+      if (this._cover !== null) {
+        return this._cover;
+      }
+      const layout = this._layout;
+      const classCount = this._words.length;
+      const size = layout.width * layout.height * classCount;
+      const cover = this._coverBuffer && this._coverBuffer.length === size
+        ? this._coverBuffer.fill(0) : new Uint16Array(size);
+      this._coverBuffer = cover;
+      const classes = this._classes;
+      for (let j = 0; j < this._count; j++) {
+        if (layout.px[j] >= 0) {
+          const cls = classes[j];
+          this._addCover(cover, layout.px[j], layout.py[j], layout.sides[cls], cls, classCount, 1);
+        }
+      }
+      this._cover = cover;
+      return cover;
+    },
+
+    _addCover: function (cover, x, y, side, cls, classCount, change) {
+      const width = this._layout.width;
+      for (let dy = 0; dy < side; dy++) {
+        let at = ((y + dy) * width + x) * classCount + cls;
+        for (let dx = 0; dx < side; dx++) {
+          cover[at] += change;
+          at += classCount;
+        }
+      }
+    },
+
+    /** Colour a square's pixels from the coverage: the rarest class covering each wins. */
+    _repaint: function (cover, x, y, side, dirty) {
+      const width = this._layout.width;
+      const words = this._words;
+      const classCount = words.length;
+      const pixels = this._pixels;
+      for (let dy = 0; dy < side; dy++) {
+        let p = (y + dy) * width + x;
+        for (let dx = 0; dx < side; dx++, p++) {
+          let word = 0;
+          const at = p * classCount;
+          for (let cls = 0; cls < classCount; cls++) {
+            if (cover[at + cls] > 0) {
+              word = words[cls];
+              break;
+            }
+          }
+          pixels[p] = word;
+        }
+      }
+      dirty[0] = Math.min(dirty[0], x);
+      dirty[1] = Math.min(dirty[1], y);
+      dirty[2] = Math.max(dirty[2], x + side);
+      dirty[3] = Math.max(dirty[3], y + side);
     },
 
     count: function () {
@@ -188,6 +358,7 @@
     _draw: function () {
       const pixels = this._clearedPixels();
       if (pixels === null) {
+        this._layout = null;
         return;
       }
       const width = this._canvas.width;
@@ -207,9 +378,18 @@
       const hidden = this._hidden;
       const inView = this._inView.fill(0);
       let visible = 0;
+      const layout = this._layout && this._layout.px.length === count
+        ? this._layout : { px: new Int32Array(count), py: new Int32Array(count) };
+      Object.assign(layout, { baseX: baseX, baseY: baseY, stepX: stepX, stepY: stepY,
+        width: width, height: height, sides: sides });
+      const px = layout.px;
+      const py = layout.py;
+      this._layout = layout;
+      this._cover = null;
 
       for (let i = 0; i < count; i++) {
         const cls = classes[i];
+        px[i] = -1;
         if (cls >= classCount || hidden[cls]) {
           continue;
         }
@@ -219,6 +399,8 @@
         if (x < 0 || y < 0 || x > width - side || y > height - side) {
           continue;
         }
+        px[i] = x;
+        py[i] = y;
         const word = words[cls];
         let row = y * width + x;
         for (let dy = 0; dy < side; dy++) {
@@ -389,6 +571,18 @@
     },
   });
 
+  /**
+   * The vehicles that moved since the last frame (CityConsole.setVehicles sends whole
+   * frames): returns JSON [n drawn, visible, ms] as setVehicles does.
+   */
+  function patchVehicles(payload, changed) {
+    const started = performance.now();
+    const layer = window.CityConsole.vehicles;
+    const count = layer.patchData(payload, changed);
+    return JSON.stringify([count, layer.visibleCount(), performance.now() - started]);
+  }
+
   window.CityConsoleVehicleLayer = VehicleLayer;
+  window.CityConsolePatchVehicles = patchVehicles;
   window.CityConsolePointLayer = PointLayer;
 })();

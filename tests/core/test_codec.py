@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from console.core import codec as codec_module
 from console.core.bus import Delivery, EventBus
 from console.core.clock import ManualClock
-from console.core.codec import MAX_PAYLOAD_BYTES, PayloadError, decode_payload, raw_text
+from console.core.codec import (
+    MAX_PAYLOAD_BYTES,
+    PayloadError,
+    decode_payload,
+    event_from_dict,
+    raw_text,
+)
 from console.core.events import (
     EVENT_TYPES,
     AxleWeighing,
@@ -302,3 +312,85 @@ def test_channel_values_must_be_numbers() -> None:
     payload = describe(SAMPLES[-4]) | {"values": [1.0, "high"]}
     with pytest.raises(PayloadError, match="expected an array of numbers"):
         decode_payload(BridgeChannels.TOPIC, json.dumps(payload), now=NOW)
+
+
+# ---- The fast path for single vehicle positions
+
+POSITION_BBOX = (116.7, 32.7, 118.1, 33.6)
+_EDGES = [0.0, -0.0, -1.0, 1e308, 116.69, 118.11, 32.69, 33.61, -90.5, 95.0, -181.0, 200.0]
+_EDGES += [NOW + 299.0, NOW + 301.0, 0, 1, 3, 4, -1]
+_ODD_VALUES = st.one_of(
+    st.sampled_from(_EDGES),
+    st.integers(-(10**400), 10**400),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+    st.lists(st.integers(0, 3), max_size=2),
+)
+
+
+Checks = tuple[float | None, tuple[float, float, float, float] | None]
+
+
+def _answer(decode: Callable[[], Event]) -> object:
+    """The event, or the reason (or the exception) a payload is refused with."""
+    try:
+        return decode()
+    except PayloadError as exc:
+        return exc.reason
+    except Exception as exc:  # the generic path's own behaviour, kept as it was
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _fast_and_generic(data: dict[str, object], checks: Checks) -> tuple[object, object]:
+    """What decode_payload answers, and what the generic path alone answers."""
+    now, bbox = checks
+    text = json.dumps(data)
+    fast = _answer(lambda: decode_payload(VehiclePosition.TOPIC, text, now=now, bbox=bbox))
+    generic = _answer(lambda: event_from_dict(VehiclePosition, data, now=now, bbox=bbox))
+    return fast, generic
+
+
+CHECKS: list[Checks] = [(NOW, POSITION_BBOX), (None, None)]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    changes=st.dictionaries(
+        st.sampled_from([*describe(SAMPLES[0]), "colour"]), _ODD_VALUES, max_size=3
+    ),
+    dropped=st.sets(st.sampled_from(["topic", "v", "ts", "vehicle_class", "lat"]), max_size=2),
+    checks=st.sampled_from(CHECKS),
+)
+def test_position_fast_path_answers_as_the_generic_path(
+    changes: dict[str, object], dropped: set[str], checks: Checks
+) -> None:
+    data: dict[str, object] = describe(SAMPLES[0]) | changes
+    for name in dropped:
+        data.pop(name, None)
+    fast, generic = _fast_and_generic(data, checks)
+    assert fast == generic
+
+
+def test_position_fast_path_answers_as_the_generic_path_at_every_edge() -> None:
+    junk: list[object] = [True, None, "1", [1], 10**400, 2.5, "vehicle.position", 2]
+    for name in [*describe(SAMPLES[0]), "colour"]:
+        for value in [*_EDGES, *junk]:
+            for checks in CHECKS:
+                fast, generic = _fast_and_generic(describe(SAMPLES[0]) | {name: value}, checks)
+                assert fast == generic, (name, value, checks)
+
+
+def test_a_plain_position_takes_the_fast_path() -> None:
+    data = describe(SAMPLES[0])
+    fast = codec_module._plain_position(data, NOW, 300.0, POSITION_BBOX)
+    assert fast == SAMPLES[0] == decode_payload(VehiclePosition.TOPIC, json.dumps(data), now=NOW)
+    del data["topic"]  # the topic is optional
+    assert codec_module._plain_position(data, NOW, 300.0, POSITION_BBOX) == SAMPLES[0]
+    assert codec_module._plain_position(data | {"lon": 100.0}, NOW, 300.0, POSITION_BBOX) is None
+
+
+def test_a_byte_order_mark_is_refused_as_before() -> None:
+    with pytest.raises(PayloadError, match="malformed JSON: Unexpected UTF-8 BOM"):
+        decode_payload(VehiclePosition.TOPIC, "\ufeff" + _text(SAMPLES[0]), now=NOW)

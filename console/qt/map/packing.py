@@ -3,9 +3,10 @@
 The page's vehicle layer reads one base64 string: ``n`` pairs of uint16
 (x, y) followed by ``n`` uint8 vehicle classes, plus a :class:`FrameExtent`
 sent as plain numbers. x and y are Web-Mercator pixels at zoom 0 (a 256 px
-world, as Leaflet's ``map.project(latlng, 0)``), quantised over the frame's
-own extent, so a redraw only scales and shifts them. Over a city (about
-100 km) a step is about 2 m, finer than a pixel up to zoom 16.
+world, as Leaflet's ``map.project(latlng, 0)``), quantised over an extent
+around the vehicles (:meth:`VehiclePacker.pack`: the frame's own), so a redraw
+only scales and shifts them. Over a city (about 100 km) a step is about 2 m,
+finer than a pixel up to zoom 16.
 
 Over GCJ-02 tiles (see ``basemap_crs.js``) the page's pixels are Web Mercator of
 the GCJ-02-shifted point, so the packer adds that shift, read from a grid
@@ -16,6 +17,12 @@ Positions outside the packer's window (the city with a wide margin; bad GPS
 fixes, NaN) are left off the frame and counted as ``off_map``, so one stray
 point cannot coarsen everyone's precision. Rows are ordered so the most
 numerous class (cargo) is drawn first and the rarest (taxis) stay on top.
+
+Live, :class:`LiveFrames` keeps the frame packed between frames: only the
+vehicles that moved are projected again, over a quantisation extent that stays
+put (the fleet's extent with a margin, grown only when a vehicle leaves it), and
+the page gets just their new positions (:class:`VehicleChanges`) as long as no
+vehicle was added, removed or changed class.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ MAX_LATITUDE = 85.0511287798
 
 CLASS_COUNT = len(VehicleClass)
 _STEPS = 65535.0
+_MIN_PAD_PX = 1e-3
+"""Least margin of a live extent in zoom-0 pixels (about 130 m at Bengbu)."""
 
 BBox = tuple[float, float, float, float]
 """west, south, east, north in degrees."""
@@ -65,6 +74,42 @@ def mercator_px_exact(
     lat64 = np.clip(np.asarray(lat, dtype=np.float64), -MAX_LATITUDE, MAX_LATITUDE)
     y = (0.5 - np.arctanh(np.sin(np.radians(lat64))) / (2.0 * np.pi)) * WORLD_PX
     return x, y
+
+
+class MercatorY:
+    """Web-Mercator y at zoom 0 over a band of latitudes, from a polynomial fitted once.
+
+    Several times faster than ``arctanh(sin(lat))`` and within a millimetre of it in
+    the band (checked when fitted; :func:`mercator_px_exact` is used outside it, or
+    for the whole band if the fit is not that close).
+    """
+
+    def __init__(self, south: float, north: float, degree: int = 8) -> None:
+        self._centre = (south + north) / 2.0
+        self._half = max((north - south) / 2.0, 1e-6)
+        grid = np.linspace(south, north, 4001)
+        exact = mercator_px_exact(np.zeros_like(grid), grid)[1]
+        scaled = (grid - self._centre) / self._half
+        coefficients = np.polynomial.polynomial.polyfit(scaled, exact, degree)
+        error = np.abs(np.polynomial.polynomial.polyval(scaled, coefficients) - exact).max()
+        self._coefficients = coefficients[::-1].tolist()  # highest power first (Horner)
+        self.usable = bool(error < 1e-8)  # zoom-0 pixels: about a millimetre
+
+    def __call__(self, lat: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+        """y of each latitude (degrees)."""
+        if not self.usable:
+            return mercator_px_exact(np.zeros(lat.shape), lat)[1]
+        u = np.subtract(lat, self._centre, dtype=np.float64)
+        u *= 1.0 / self._half
+        first, *rest = self._coefficients
+        y = np.full(u.shape, first)
+        for coefficient in rest:
+            y *= u
+            y += coefficient
+        outside = np.abs(u) > 1.0
+        if outside.any():
+            y[outside] = mercator_px_exact(np.zeros(int(outside.sum())), lat[outside])[1]
+        return y
 
 
 class Gcj02Shift:
@@ -161,6 +206,20 @@ class PackedVehicles:
     off_map: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class VehicleChanges:
+    """New positions of some vehicles of the frame on the page (same extent and order).
+
+    ``payload`` is base64 of ``changed`` uint32 indices into the page's frame,
+    then ``changed`` pairs of uint16 (x, y).
+    """
+
+    payload: str
+    changed: int
+    count: int
+    """Vehicles in the frame."""
+
+
 class VehiclePacker:
     """Packs lon/lat/class arrays for the page, keeping positions inside ``window``.
 
@@ -172,6 +231,7 @@ class VehiclePacker:
         self.window = window
         self.datum: TileCrs = datum
         self._shift = Gcj02Shift(window) if datum == "gcj02" else None
+        self._mercator_y = MercatorY(max(window[1], -MAX_LATITUDE), min(window[3], MAX_LATITUDE))
 
     @classmethod
     def around(cls, bbox: BBox, margin_deg: float = 1.0, datum: TileCrs = "wgs84") -> VehiclePacker:
@@ -180,6 +240,30 @@ class VehiclePacker:
         window = (west - margin_deg, south - margin_deg, east + margin_deg, north + margin_deg)
         return cls(window, datum)
 
+    def inside(
+        self,
+        lon: npt.NDArray[np.floating],
+        lat: npt.NDArray[np.floating],
+        classes: npt.NDArray[np.uint8],
+    ) -> npt.NDArray[np.bool_]:
+        """Which positions are drawn: inside the window (not NaN) and of a known class."""
+        west, south, east, north = self.window
+        inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+        inside &= classes < CLASS_COUNT
+        return inside
+
+    def project(
+        self, lon: npt.NDArray[np.floating], lat: npt.NDArray[np.floating]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Zoom-0 pixels of positions inside the window, in the page's datum."""
+        x = (np.asarray(lon, dtype=np.float64) + 180.0) * (WORLD_PX / 360.0)
+        y = self._mercator_y(lat)
+        if self._shift is not None:
+            dx, dy = self._shift.shift(lon, lat)
+            x += dx
+            y += dy
+        return x, y
+
     def pack(
         self,
         lon: npt.NDArray[np.floating],
@@ -187,35 +271,169 @@ class VehiclePacker:
         classes: npt.NDArray[np.uint8],
     ) -> PackedVehicles:
         """Filter, order by class, project, quantise and encode one frame."""
-        west, south, east, north = self.window
-        inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-        inside &= classes < CLASS_COUNT
+        inside = self.inside(lon, lat, classes)
         off_map = int(inside.size - np.count_nonzero(inside))
         if off_map:
             lon, lat, classes = lon[inside], lat[inside], classes[inside]
         count = int(classes.shape[0])
         class_counts = tuple(int(c) for c in np.bincount(classes, minlength=CLASS_COUNT))
         order = np.argsort(np.uint8(CLASS_COUNT - 1) - classes, kind="stable")
-        lon, lat = lon[order], lat[order]
-        x, y = mercator_px(lon, lat)
-        if self._shift is not None:
-            dx, dy = self._shift.shift(lon, lat)
-            x += dx
-            y += dy
+        x, y = self.project(lon[order], lat[order])
         extent = _extent(x, y)
         buffer = np.empty(count * 5, dtype=np.uint8)
-        xy = buffer[: count * 4].view(np.uint16).reshape(count, 2)
-        xy[:, 0] = np.rint((x - extent.x0) / extent.step_x)
-        xy[:, 1] = np.rint((y - extent.y0) / extent.step_y)
+        _quantise(x, y, extent, buffer[: count * 4].view(np.uint16).reshape(count, 2))
         buffer[count * 4 :] = classes[order]
         payload = base64.b64encode(buffer.data).decode("ascii")
         return PackedVehicles(payload, count, class_counts, extent, off_map)
 
 
-def _extent(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> FrameExtent:
+class LiveFrames:
+    """The live vehicle frame, kept packed between frames (rows as the table's).
+
+    :meth:`rebuild` projects, orders and quantises every row (a new layout);
+    :meth:`update` re-projects only the rows that moved and answers with the page's
+    changes (8 bytes a vehicle), or with the whole frame (5 bytes a vehicle) when the
+    extent had to grow, a vehicle entered or left the window, or most rows moved.
+    Projected positions are kept in the page's order, so the whole frame is one pass.
+    """
+
+    def __init__(self, packer: VehiclePacker, margin: float = 0.1) -> None:
+        self.packer = packer
+        self._margin = margin
+        self._drawn = np.empty(0, bool)
+        """Which rows are on the map."""
+        self._rank = np.empty(0, np.intp)
+        """Each row's index in the page's frame (-1: off the map)."""
+        self._order = np.empty(0, np.intp)
+        """The rows in the page's frame, in its order (the inverse of ``_rank``)."""
+        self._x = np.empty(0)
+        self._y = np.empty(0)
+        """Zoom-0 pixels in the page's order."""
+        self._buffer = np.empty(0, np.uint8)
+        self._xy = np.empty((0, 2), np.uint16)
+        self._extent = FrameExtent(0.0, 0.0, 1.0, 1.0)
+        self._class_counts: tuple[int, ...] = (0,) * CLASS_COUNT
+
+    @property
+    def count(self) -> int:
+        """Vehicles in the frame."""
+        return int(self._order.shape[0])
+
+    def rebuild(
+        self,
+        lon: npt.NDArray[np.floating],
+        lat: npt.NDArray[np.floating],
+        classes: npt.NDArray[np.uint8],
+    ) -> PackedVehicles:
+        """Pack every row anew (rows added, removed or reordered, a class changed)."""
+        self._drawn = self.packer.inside(lon, lat, classes)
+        drawn = np.flatnonzero(self._drawn)
+        order = drawn[np.argsort(np.uint8(CLASS_COUNT - 1) - classes[drawn], kind="stable")]
+        count = int(order.shape[0])
+        self._class_counts = tuple(
+            int(c) for c in np.bincount(classes[drawn], minlength=CLASS_COUNT)
+        )
+        self._order = order
+        self._rank = np.full(lon.shape[0], -1, np.intp)
+        self._rank[order] = np.arange(count)
+        self._buffer = np.empty(count * 5, np.uint8)
+        self._xy = self._buffer[: count * 4].view(np.uint16).reshape(count, 2)
+        self._buffer[count * 4 :] = classes[order]
+        self._x, self._y = self.packer.project(lon[order], lat[order])
+        return self._requantise(fit=True)
+
+    def update(
+        self,
+        rows: npt.NDArray[np.intp],
+        lon: npt.NDArray[np.floating],
+        lat: npt.NDArray[np.floating],
+        classes: npt.NDArray[np.uint8],
+        *,
+        whole: bool = False,
+    ) -> PackedVehicles | VehicleChanges:
+        """Take the new positions of ``rows`` (same layout); ``whole``: answer with the whole
+        frame (the page does not hold the last one)."""
+        if 2 * rows.shape[0] > lon.shape[0]:  # most rows: the whole frame, in one pass
+            if not np.array_equal(self.packer.inside(lon, lat, classes), self._drawn):
+                return self.rebuild(lon, lat, classes)  # a vehicle entered or left the window
+            self._x, self._y = self.packer.project(lon[self._order], lat[self._order])
+            return self._requantise()
+        if not np.array_equal(
+            self.packer.inside(lon[rows], lat[rows], classes[rows]), self._drawn[rows]
+        ):
+            return self.rebuild(lon, lat, classes)
+        rows = rows[self._drawn[rows]]
+        ranks = self._rank[rows]
+        x, y = self.packer.project(lon[rows], lat[rows])
+        self._x[ranks], self._y[ranks] = x, y
+        if self._leaves_extent(x, y):
+            return self._requantise()
+        changed = np.empty((rows.shape[0], 2), np.uint16)
+        _quantise(x, y, self._extent, changed)
+        self._xy[ranks] = changed
+        if whole:
+            return self.whole()
+        payload = np.concatenate(
+            [ranks.astype("<u4").view(np.uint8), changed.view(np.uint8).ravel()]
+        )
+        encoded = base64.b64encode(payload.data).decode("ascii")
+        return VehicleChanges(encoded, int(rows.shape[0]), self.count)
+
+    def whole(self) -> PackedVehicles:
+        """The whole frame as it is packed now."""
+        payload = base64.b64encode(self._buffer.data).decode("ascii")
+        off_map = int(self._drawn.shape[0]) - self.count
+        return PackedVehicles(payload, self.count, self._class_counts, self._extent, off_map)
+
+    def _requantise(self, fit: bool = False) -> PackedVehicles:
+        """Quantise every drawn row again, over a new extent if one left the old (or ``fit``)."""
+        if fit or self._leaves_extent(self._x, self._y):
+            self._extent = _extent(self._x, self._y, self._margin, _MIN_PAD_PX)
+        _quantise(self._x, self._y, self._extent, self._xy)
+        return self.whole()
+
+    def _leaves_extent(self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> bool:
+        """Whether any of these points lies outside the quantisation extent."""
+        if not x.size:
+            return False
+        e = self._extent
+        return bool(
+            x.min() < e.x0
+            or x.max() > e.x0 + e.step_x * _STEPS
+            or y.min() < e.y0
+            or y.max() > e.y0 + e.step_y * _STEPS
+        )
+
+
+def _extent(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    margin: float = 0.0,
+    least_pad: float = 0.0,
+) -> FrameExtent:
+    """The points' extent grown by ``margin`` of its size, and by ``least_pad`` at least."""
     if x.size == 0:
         return FrameExtent(0.0, 0.0, 1.0, 1.0)
-    x0, y0 = float(x.min()), float(y.min())
-    step_x = (float(x.max()) - x0) / _STEPS or 1e-9
-    step_y = (float(y.max()) - y0) / _STEPS or 1e-9
-    return FrameExtent(x0, y0, step_x, step_y)
+    x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+    pad_x = max((x1 - x0) * margin, least_pad)
+    pad_y = max((y1 - y0) * margin, least_pad)
+    x0, x1, y0, y1 = x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
+    return FrameExtent(x0, y0, (x1 - x0) / _STEPS or 1e-9, (y1 - y0) / _STEPS or 1e-9)
+
+
+def _quantise(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    extent: FrameExtent,
+    out: npt.NDArray[np.uint16],
+) -> None:
+    """Steps of ``extent`` for each point, into ``out`` (n x 2)."""
+    for column, values, start, step in (
+        (0, x, extent.x0, extent.step_x),
+        (1, y, extent.y0, extent.step_y),
+    ):
+        steps = values - start
+        steps *= 1.0 / step
+        np.rint(steps, out=steps)
+        np.clip(steps, 0.0, _STEPS, out=steps)
+        out[:, column] = steps

@@ -3,7 +3,9 @@
 Python calls the page through ``runJavaScript``; the call's return value is the
 page's report that it drew, so :attr:`MapView.sig_frame_drawn` fires only
 after the pixels are written. One vehicle frame is in flight at a time:
-:meth:`MapView.send_vehicles` refuses while the previous one is drawing.
+:meth:`MapView.send_vehicles` (a whole frame) and
+:meth:`MapView.send_vehicle_changes` (the vehicles that moved since) refuse
+while the previous one is drawing.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import QWidget
 from console.qt.map.bridge import MapBridge
 from console.qt.map.layers import MapLayers
 from console.qt.map.offline import OfflineGuard, tile_origin_pattern
-from console.qt.map.packing import PackedVehicles
+from console.qt.map.packing import PackedVehicles, VehicleChanges
 from console.qt.map.page import write_map_page
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,9 @@ class MapView(QWebEngineView):
     sig_frame_drawn = Signal(int)
     """The page drew a vehicle frame; carries the number of vehicles in it."""
 
+    sig_frame_failed = Signal()
+    """The page could not draw a vehicle frame (it may not hold the last one)."""
+
     def __init__(
         self, layers: MapLayers, page_root: Path | None = None, parent: QWidget | None = None
     ) -> None:
@@ -92,6 +97,10 @@ class MapView(QWebEngineView):
         self._track_cursor: tuple[float, float, str] | None = None
         self.last_draw_ms = 0.0
         self.last_visible = 0
+        self.whole_frames_sent = 0
+        """Whole vehicle frames sent to the page so far."""
+        self.change_frames_sent = 0
+        """Frames of only the vehicles that moved sent so far."""
         self.layers = layers
         self._page_root = page_root
         self.page_path = write_map_page(layers, page_root)
@@ -125,6 +134,17 @@ class MapView(QWebEngineView):
             f"[{counts}],{frame.off_map})"
         )
         self.page().runJavaScript(script, 0, self._on_vehicles_drawn)
+        self.whole_frames_sent += 1
+        return True
+
+    def send_vehicle_changes(self, changes: VehicleChanges) -> bool:
+        """Send the vehicles that moved since the last frame; False as :meth:`send_vehicles`."""
+        if not self._ready or self._busy:
+            return False
+        self._busy = True
+        script = f"CityConsolePatchVehicles('{changes.payload}',{changes.changed})"
+        self.page().runJavaScript(script, 0, self._on_vehicles_drawn)
+        self.change_frames_sent += 1
         return True
 
     def center_on(self, lon: float, lat: float, min_zoom: int) -> None:
@@ -268,6 +288,7 @@ class MapView(QWebEngineView):
             count, visible, draw_ms = json.loads(str(result))
         except ValueError:
             log.error("map page failed to draw a vehicle frame: %r", result)
+            self.sig_frame_failed.emit()
             return
         self.last_visible = int(visible)
         self.last_draw_ms = float(draw_ms)

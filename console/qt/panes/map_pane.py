@@ -2,8 +2,10 @@
 
 Vehicle batches arrive conflated (``Delivery.LATEST``: newest per ``batch_id``)
 into a :class:`VehicleTable`; :meth:`MapPane.refresh`, called on the frame tick
-while the pane is visible, sends the merged frame to the page only when
-something changed, the page is ready and the previous frame has been drawn.
+while the pane is visible, sends the page what changed only when something
+moved, the page is ready and the previous frame has been drawn: the vehicles
+that moved (:class:`LiveFrames` keeps the frame packed), or the whole frame
+after a new layout (vehicles added or removed) or when the page lost its own.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from console.core.history import FleetSnapshot, Trajectory, TrajectorySummary
 from console.core.selection import ObjectKind, PointSet
 from console.qt.basemap import Basemap, with_basemap
 from console.qt.map.layers import MapLayers, TileCrs
-from console.qt.map.packing import VehiclePacker
+from console.qt.map.packing import LiveFrames, PackedVehicles, VehicleChanges, VehiclePacker
 from console.qt.map.vehicle_table import VehicleState, VehicleTable
 from console.qt.map.view import IncidentRow, MapView, TrackPayload
 from console.qt.panes.base import Pane
@@ -114,12 +116,16 @@ class MapPane(Pane):
         self.setWindowTitle(self.TITLE)
         self._vehicles = VehicleTable()
         self._packer = VehiclePacker.around(layers.bbox(), datum=layers.datum)
+        self._live = LiveFrames(self._packer)
+        self._live_on_page = False
+        """Whether the page holds the live frame :attr:`_live` packed last (changes apply)."""
         self._sent_version = 0
         self._track: Trajectory | None = None
         self._snapshot: FleetSnapshot | None = None
         self.view = MapView(layers, page_root, self)
         self.view.sig_ready.connect(self._on_page_ready)
         self.view.sig_frame_drawn.connect(self.sig_frame_drawn)
+        self.view.sig_frame_failed.connect(self._on_frame_failed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -157,12 +163,11 @@ class MapPane(Pane):
                 self._packer.pack(past.lon, past.lat, past.classes)
             ):
                 self._sent_version = _SNAPSHOT_SENT
+                self._live_on_page = False
             return
-        if self._vehicles.version == self._sent_version:
-            return
-        lon, lat, classes = self._vehicles.merged()
-        if self.view.send_vehicles(self._packer.pack(lon, lat, classes)):
+        if self._vehicles.version != self._sent_version:
             self._sent_version = self._vehicles.version
+            self._send_live()
 
     def set_incidents(self, incidents: Iterable[Mapping[str, Any]]) -> None:
         """Show these incidents (dicts with id, lon, lat, priority, status, title).
@@ -269,13 +274,46 @@ class MapPane(Pane):
         """
         layers = with_basemap(self.view.layers, basemap)
         self._packer = VehiclePacker.around(layers.bbox(), datum=layers.datum)
+        self._live = LiveFrames(self._packer)
+        self._vehicles.relayout()  # every row packed anew for the new page
         self.view.load_layers(layers)
+
+    # ---- Live frames
+
+    def _send_live(self) -> None:
+        """Send what moved since the last frame (the whole frame after a new layout, or
+        when the page does not hold the last one)."""
+        changes = self._vehicles.take_changes()
+        frame: PackedVehicles | VehicleChanges
+        if changes.layout:
+            frame = self._live.rebuild(changes.lon, changes.lat, changes.classes)
+        elif not changes.rows.shape[0] and self._live_on_page:
+            return  # reports came, nothing moved
+        else:
+            frame = self._live.update(
+                changes.rows,
+                changes.lon,
+                changes.lat,
+                changes.classes,
+                whole=not self._live_on_page,
+            )
+        if isinstance(frame, PackedVehicles):
+            self._live_on_page = self.view.send_vehicles(frame)
+        else:
+            self._live_on_page = self.view.send_vehicle_changes(frame)
+        if not self._live_on_page:
+            self._sent_version = -1  # sent whole next time
 
     # ---- Callbacks
 
     def _on_page_ready(self) -> None:
         self._sent_version = -1  # a (re)loaded page has no vehicles yet
+        self._live_on_page = False
         self.sig_page_ready.emit()
+
+    def _on_frame_failed(self) -> None:
+        self._sent_version = -1
+        self._live_on_page = False
 
     def _on_vehicle_batches(self, events: Sequence[Event]) -> None:
         self._vehicles.update(e for e in events if isinstance(e, VehicleBatch))
