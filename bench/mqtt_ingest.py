@@ -13,19 +13,25 @@ our interpreter.
   the 99th percentile from publish (the payload's ``ts``, stamped by the
   publisher at send time) to the map. The map is the real :class:`MapPane`
   (offscreen Qt set by this script; its QtWebEngine page built from the city's
-  layers as the window builds it), attached to the bus of a headless console
-  core (``build_core`` with ``bus_url``, as ``--bus`` does: the real MqttSource
-  with the city's area check, and every core subscriber of that bus: history,
-  geofences...) and refreshed by the window's :class:`FrameTick` (40 ms). A
-  message is on the map when the page reports drawn the first frame sent after
-  the drain delivered it (``MapPane.sig_frame_drawn``: ``setVehicles`` returned
-  after writing the canvas); the time of that drain (the data the next frame
-  draws) is printed too. Messages that never arrive (within 45 s of the end)
-  count as infinitely late. The timed messages are ``--kind position`` (the
-  default): one ``vehicle.position`` per message, the usual field-feed shape,
-  over a fleet of ``--fleet`` (52,600) vehicles the map holds before the timed
-  run (sent once as batches of 500). ``--kind batch`` sends ``vehicle.batch``
-  slices of ``--per-message`` (10) vehicles instead, each slice with a stable
+  layers as the window builds it; software rendering here), attached to the bus
+  of a headless console core (``build_core`` with ``bus_url``, as ``--bus``
+  does: the real MqttSource with the city's area check, and every core
+  subscriber of that bus: history, geofences...) and refreshed by the window's
+  :class:`FrameTick` (40 ms; ``--tick-ms`` tries another interval, for
+  comparison only). A message is on the map when the page reports drawn the
+  first frame sent after the drain delivered it (``MapPane.sig_frame_drawn``:
+  the page's call returned after writing the canvas, for a whole frame or for
+  one of only the vehicles that moved); the time of that drain (the data the
+  next frame draws) is printed too, and how long frames took from the end of
+  their tick to the page's report (and how much of it in the page). Messages
+  that never arrive (within 45 s of the end) count as infinitely late. The timed
+  messages are ``--kind position`` (the default): one ``vehicle.position`` per
+  message, the usual field-feed shape, over a fleet of ``--fleet`` (52,600)
+  vehicles the map holds before the timed run (the whole fleet sent once in the
+  same messages). Each timed message moves its vehicle about 19 m east of where
+  the fill put it (every pass over the fleet moves it on), so every message
+  changes the map. ``--kind batch`` sends ``vehicle.batch`` slices of
+  ``--per-message`` (10) vehicles instead, each slice with a stable
   ``batch_id``. ``--bare`` puts the map pane alone on the feed's bus.
   Baseline, same run: the raw paho floor of the same messages (publish ->
   on_message of the console's client, in the same process, so it includes
@@ -33,13 +39,12 @@ our interpreter.
   (below 1: the share of the latency that is ours).
 
     .venv/bin/python bench/mqtt_ingest.py [--positions 60000] [--seconds 5] [--rate 5000]
-        [--kind batch|position] [--per-message 10] [--fleet 52600] [--bare]
+        [--kind batch|position] [--per-message 10] [--fleet 52600] [--bare] [--tick-ms 40]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import socket
 import subprocess
@@ -141,9 +146,11 @@ class Stream:
         """Messages that carry the whole fleet once (sent before the timed run)."""
         return -(-self.fleet // self.size)
 
-    def templates(self) -> list[Template]:
-        """The messages of the fleet: one per slice (batches) or per vehicle (positions)."""
+    def templates(self, step: int = 0) -> list[Template]:
+        """The messages of the fleet: one per slice (batches) or per vehicle (positions),
+        each vehicle ``step`` steps (about 20 m each) east of where it started."""
         lon, lat = fleet_positions(self.fleet)
+        lon = (lon + np.float32(STEP_DEG * step)).astype(np.float32)
         if self.kind == "position":
             return [
                 split_at_ts(
@@ -169,6 +176,10 @@ class Stream:
             )
             out.append(split_at_ts(batch))
         return out
+
+
+STEP_DEG = 0.0002
+"""How far east each vehicle moves per pass of the timed run (about 19 m)."""
 
 
 def fleet_positions(fleet: int) -> tuple[np.ndarray, np.ndarray]:
@@ -224,13 +235,14 @@ def publisher(url: str, mode: str, count: int, rate: float, stream: Stream) -> N
         templates = stream.templates()
         for start in range(0, stream.fill_messages, 1000):  # the fleet once, at full speed
             sock.sendall(b"".join(stamped(t) for t in templates[start : start + 1000]))
-    else:
-        templates = stream.templates()
+    else:  # each pass over the fleet moves every vehicle on: every message changes the map
+        passes = -(-count // stream.fill_messages)
+        templates = [t for step in range(1, passes + 1) for t in stream.templates(step)]
         began = time.perf_counter()
         sent = 0
         while sent < count:  # every 2 ms, what is due (a gateway's write), each stamped
             due = min(count, int((time.perf_counter() - began) * rate) + 1)
-            sock.sendall(b"".join(stamped(templates[n % len(templates)]) for n in range(sent, due)))
+            sock.sendall(b"".join(stamped(templates[n]) for n in range(sent, due)))
             sent = due
             time.sleep(0.002)
     sock.sendall(b"\xe0\x00")  # DISCONNECT
@@ -240,6 +252,12 @@ def publisher(url: str, mode: str, count: int, rate: float, stream: Stream) -> N
 def position(n: int, ts: float) -> VehiclePosition:
     """One vehicle's position report."""
     return VehiclePosition(ts, n, VehicleClass.TAXI, LON + n * 1e-6, LAT, 40.0, 90.0)
+
+
+def published_at(payload: bytes) -> float:
+    """The publish time the publisher stamped in ``ts`` (read without parsing the JSON)."""
+    start = payload.index(b'"ts":') + 5
+    return float(payload[start : payload.index(b",", start)])
 
 
 def start_publisher(
@@ -306,6 +324,11 @@ class MapRun:
     frames: int
     tick_ms: list[float]
     """How long each frame tick of the timed run took (drain + refresh)."""
+    round_trip_ms: list[float]
+    """Per frame carrying timed positions: from its tick's end to the page's report."""
+    page_ms: list[float]
+    """Per drawn frame: the time the page spent in it (decode, apply, draw)."""
+    tick_interval_ms: int
     seconds: float
     """From the first publish to the end of the run."""
     rejected: int
@@ -314,7 +337,14 @@ class MapRun:
 
 
 def map_latency(
-    url: str, seconds: float, rate: float, stream: Stream, scratch: Path, *, bare: bool = False
+    url: str,
+    seconds: float,
+    rate: float,
+    stream: Stream,
+    scratch: Path,
+    *,
+    bare: bool = False,
+    tick_interval_ms: int | None = None,
 ) -> MapRun:
     """Publish ``seconds`` at ``rate`` and time each message to the map (see module doc).
 
@@ -328,7 +358,7 @@ def map_latency(
     from console.core.paths import city_dir
     from console.core.runtime import CoreOptions, build_core
     from console.qt.city_layers import map_layers_from_city
-    from console.qt.frame_tick import FrameTick
+    from console.qt.frame_tick import FRAME_INTERVAL_MS, FrameTick
     from console.qt.panes.map_pane import MapPane
 
     app = QApplication.instance() or QApplication(["bench-mqtt-ingest"])
@@ -356,13 +386,13 @@ def map_latency(
     handle = feed.ingest.handle
 
     def timed_handle(topic: str, payload: bytes) -> bool:
-        ts = json.loads(payload)["ts"]
-        floor.append((ts, (time.time() - ts) * 1000.0))
+        floor.append((published_at(payload), time.time()))
         return handle(topic, payload)
 
     feed.ingest.handle = timed_handle  # type: ignore[method-assign]
     pane = MapPane(map_layers_from_city(city), page_root=scratch / "page")
-    tick = FrameTick(bus)
+    tick_interval_ms = tick_interval_ms or FRAME_INTERVAL_MS
+    tick = FrameTick(bus, tick_interval_ms)
     probe = MapProbe(lambda: pane.view.busy)
     pane.attach(bus)
     bus.subscribe(stream.event_class, probe.on_events, Delivery.LATEST, name="bench.map-probe")
@@ -372,6 +402,8 @@ def map_latency(
     tick_ms: list[float] = []
     tick.sig_ticked.connect(lambda _drained: tick_ms.append(tick.last_tick_ms))
     pane.sig_frame_drawn.connect(probe.on_drawn)
+    page_ms: list[float] = []
+    pane.sig_frame_drawn.connect(lambda _count: page_ms.append(pane.view.last_draw_ms))
     pane.resize(1280, 800)
     pane.show()
     try:
@@ -397,19 +429,23 @@ def map_latency(
         probe.reset()
         floor.clear()
         tick_ms.clear()
+        page_ms.clear()
         count = int(seconds * rate)
         child = start_publisher(url, "paced", count, rate, stream)
         spin_until(lambda: child.poll() is not None, seconds + 30.0)
         spin_until(quiet_after(lambda: len(floor) >= count, lambda: len(floor)), BACKLOG_S)
         spin_until(quiet_after(lambda: probe.settled, lambda: len(probe.drawn), 1.0), 30.0)
-        first = min((ts for ts, _ms in floor), default=time.time())  # the first publish
+        first = min((ts for ts, _at in floor), default=time.time())  # the first publish
         return MapRun(
-            floor=list(floor),
+            floor=[(ts, (at - ts) * 1000.0) for ts, at in floor],
             applied=list(probe.applied),
             drawn=list(probe.drawn),
             published=count,
             frames=probe.frames,
             tick_ms=list(tick_ms),
+            round_trip_ms=list(probe.round_trips),
+            page_ms=list(page_ms),
+            tick_interval_ms=tick_interval_ms,
             seconds=time.time() - first,
             rejected=feed.ingest.rejected,
             start=first,
@@ -452,6 +488,17 @@ def report_map(run: MapRun, rate: float, stream: Stream) -> None:
         f" {ticks.max():.0f} ms; the GUI thread spent {ticks.sum() / 10 / run.seconds:.0f}%"
         " of the run in them"
     )
+    trips = np.array(run.round_trip_ms or [np.nan])
+    page = np.array(run.page_ms or [np.nan])
+    print(
+        f"  frames out to the page and back (tick end -> drawn report): p50"
+        f" {np.median(trips):.1f}, p90 {np.percentile(trips, 90):.1f}, max {trips.max():.1f} ms;"
+        f" of which in the page: p50 {np.median(page):.1f}, max {page.max():.1f} ms"
+    )
+    print(
+        f"  the frame tick is {run.tick_interval_ms} ms: a message waits up to that long for"
+        " the drain that hands it to the map"
+    )
     for name, figures in (
         ("paho floor (publish -> on_message)", floor),
         ("to the map's subscription (the drain)", applied),
@@ -480,6 +527,12 @@ def main() -> None:
     parser.add_argument(
         "--bare", action="store_true", help="the map pane alone on the feed's bus (no core)"
     )
+    parser.add_argument(
+        "--tick-ms",
+        type=int,
+        default=None,
+        help="frame tick interval (default: the window's, 40 ms; others are for comparison)",
+    )
     args = parser.parse_args()
     binary = mosquitto_binary()
     if binary is None:
@@ -498,7 +551,13 @@ def main() -> None:
             print(f"  vehicle batches of 500: {batched:,.0f} positions/s")
             print(f"RESULT mqtt_msgs_per_s {batched:.0f} msgs/s ratio={batched / single:.1f}")
             run = map_latency(
-                broker.url, args.seconds, args.rate, stream, Path(tmp), bare=args.bare
+                broker.url,
+                args.seconds,
+                args.rate,
+                stream,
+                Path(tmp),
+                bare=args.bare,
+                tick_interval_ms=args.tick_ms,
             )
             report_map(run, args.rate, stream)
         finally:

@@ -33,8 +33,11 @@ class MapProbe:
     """(publish ts, ms to the drawn frame) per position."""
     frames: int = 0
     last_frame_count: int = 0
+    round_trips: list[float] = field(default_factory=list)
+    """ms from the end of the tick that sent a frame with positions to the page's report."""
     _pending: list[float] = field(default_factory=list)
     _in_flight: list[float] = field(default_factory=list)
+    _sent_at: float = 0.0
     _busy_before: bool = False
 
     def on_events(self, events: Sequence[Event]) -> None:
@@ -52,10 +55,13 @@ class MapProbe:
         """The tick refreshed the pane: a frame went to the page if the view turned busy."""
         if not self._busy_before and self.view_busy() and not self._in_flight:
             self._in_flight, self._pending = self._pending, []
+            self._sent_at = time.perf_counter()
 
     def on_drawn(self, count: int) -> None:
         """The page drew the frame in flight."""
         at = time.time()
+        if self._in_flight:
+            self.round_trips.append((time.perf_counter() - self._sent_at) * 1000.0)
         self.drawn.extend((ts, (at - ts) * 1000.0) for ts in self._in_flight)
         self._in_flight = []
         self.frames += 1
@@ -70,6 +76,7 @@ class MapProbe:
         """Forget what was measured (after the fleet is on the map)."""
         self.applied.clear()
         self.drawn.clear()
+        self.round_trips.clear()
         self.frames = 0
 
 
