@@ -44,6 +44,7 @@ from console.qt.map.page import build_map_page
 from console.qt.map_menu import map_menu
 from console.qt.panes.map_pane import MapPane
 from tests.qt.test_map_pane import RequestRecorder
+from tests.support.map_page import page_value
 
 pytestmark = pytest.mark.qt
 
@@ -142,15 +143,8 @@ def _open_pane(qtbot: QtBot, layers: MapLayers, root: Path) -> MapPane:
     return pane
 
 
-def _page_value(qtbot: QtBot, pane: MapPane, script: str) -> object:
-    results: list[object] = []
-    pane.view.page().runJavaScript(script, 0, results.append)
-    qtbot.waitUntil(lambda: bool(results), timeout=TIMEOUT_MS)
-    return results[0]
-
-
 def _loaded_tiles(qtbot: QtBot, pane: MapPane) -> int:
-    value = _page_value(qtbot, pane, "document.querySelectorAll('img.leaflet-tile-loaded').length")
+    value = page_value(qtbot, pane, "document.querySelectorAll('img.leaflet-tile-loaded').length")
     return int(value) if isinstance(value, int | float) else 0
 
 
@@ -287,7 +281,7 @@ def test_page_requests_and_shows_the_servers_tiles_only(
     assert recorder.network_urls()
     assert all(u.startswith(f"{server.origin}/tiles/12/") for u in recorder.network_urls())
     assert pane.view.guard.blocked() == []
-    credit = _page_value(qtbot, pane, "CityConsole.map.attributionControl._container.textContent")
+    credit = page_value(qtbot, pane, "CityConsole.map.attributionControl._container.textContent")
     assert credit == "Test <tiles>"
 
 
@@ -318,7 +312,7 @@ def test_gcj02_page_projects_wgs84_through_gcj02(
         f" const p = map.project([{lat!r}, {lon!r}], 18); const back = map.unproject(p, 18);"
         " return [map.options.crs.code, p.x, p.y, back.lat, back.lng]; })())"
     )
-    code, x, y, back_lat, back_lon = json.loads(str(_page_value(qtbot, pane, script)))
+    code, x, y, back_lat, back_lon = json.loads(str(page_value(qtbot, pane, script)))
     assert code == "CityConsole:GCJ02"
     scale = 2.0**18
     want_x, want_y = mercator_px_exact(*wgs84_to_gcj02(lon, lat))
@@ -349,7 +343,7 @@ def test_gcj02_vehicles_are_drawn_where_the_page_puts_their_point(
         " return canvas.getContext('2d').getImageData(Math.round(p.x * r),"
         " Math.round(p.y * r), 1, 1).data[3]; })()"
     )
-    qtbot.waitUntil(lambda: _page_value(qtbot, pane, probe) == 255, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: page_value(qtbot, pane, probe) == 255, timeout=TIMEOUT_MS)
 
 
 # ---- The dialog and the menu
@@ -416,7 +410,7 @@ def test_menu_saves_the_choice_and_reloads_the_map_in_place(
     saved = load_basemap_settings(profile)
     assert saved.use_tiles and saved.tiles is not None and saved.tiles.crs == "gcj02"
     assert pane.basemap_datum == "gcj02"
-    centre = json.loads(str(_page_value(qtbot, pane, _CENTRE)))
+    centre = json.loads(str(page_value(qtbot, pane, _CENTRE)))
     px = 360.0 / (256 * 2**13)  # a pixel at zoom 13, in degrees of longitude
     assert abs(centre[0] - 32.95) < 2 * px and abs(centre[1] - 117.35) < 2 * px
     assert centre[2] == 13  # the page opened where the operator was (not at 12 on Bengbu)
@@ -442,7 +436,7 @@ _CENTRE = (
 
 
 def _zoom(qtbot: QtBot, pane: MapPane) -> float:
-    return float(json.loads(str(_page_value(qtbot, pane, _CENTRE)))[2])
+    return float(json.loads(str(page_value(qtbot, pane, _CENTRE)))[2])
 
 
 def test_vector_page_links_no_crs_script_or_server() -> None:

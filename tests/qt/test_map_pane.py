@@ -29,6 +29,7 @@ from console.qt.map.offline import OfflineGuard
 from console.qt.map.packing import VehiclePacker, mercator_px
 from console.qt.map.page import build_map_page
 from console.qt.panes.map_pane import MapPane, priority_rank
+from tests.support.map_page import page_value
 
 pytestmark = pytest.mark.qt
 
@@ -144,13 +145,6 @@ def _batch(batch_id: str, count: int, vehicle_class: VehicleClass, seed: int = 1
     )
 
 
-def _page_value(qtbot: QtBot, pane: MapPane, script: str) -> object:
-    results: list[object] = []
-    pane.view.page().runJavaScript(script, 0, results.append)
-    qtbot.waitUntil(lambda: bool(results), timeout=TIMEOUT_MS)
-    return results[0]
-
-
 # ---- The page
 
 
@@ -161,7 +155,7 @@ def test_page_loads_without_network(
     qtbot.addWidget(pane)
     with qtbot.waitSignal(pane.sig_page_ready, timeout=TIMEOUT_MS):
         pane.show()
-    assert _page_value(qtbot, pane, "typeof L.version") == "string"
+    assert page_value(qtbot, pane, "typeof L.version") == "string"
     assert any(url.endswith("/map.html") for url in recorder.urls)
     assert any(url.endswith("/leaflet.js") for url in recorder.urls)
     assert recorder.network_urls() == []
@@ -178,7 +172,7 @@ def test_with_a_tile_server_only_its_requests_pass(
         pane.show()
     qtbot.waitUntil(lambda: bool(recorder.network_urls()), timeout=TIMEOUT_MS)
     assert all(url.startswith("http://127.0.0.1:9/") for url in recorder.network_urls())
-    _page_value(qtbot, pane, "new Image().src = 'https://cdn.example.invalid/x.png'; true")
+    page_value(qtbot, pane, "new Image().src = 'https://cdn.example.invalid/x.png'; true")
     qtbot.waitUntil(lambda: bool(pane.view.guard.blocked()), timeout=TIMEOUT_MS)
     assert pane.view.guard.blocked() == ["https://cdn.example.invalid/x.png"]
 
@@ -212,9 +206,9 @@ def test_vehicle_batches_are_drawn(qtbot: QtBot, pane: MapPane, bus: EventBus) -
     with qtbot.waitSignal(pane.sig_frame_drawn, timeout=TIMEOUT_MS) as drawn:
         pane.refresh()
     assert drawn.args == [500]
-    assert _page_value(qtbot, pane, "CityConsole.vehicles.count()") == 500
+    assert page_value(qtbot, pane, "CityConsole.vehicles.count()") == 500
     assert pane.view.last_visible == 500
-    legend = _page_value(qtbot, pane, "CityConsole.legend.getContainer().textContent")
+    legend = page_value(qtbot, pane, "CityConsole.legend.getContainer().textContent")
     assert "Taxi300" in str(legend) and "Cargo200" in str(legend)
 
     bus.post(_batch("taxi", 100, VehicleClass.TAXI, seed=2))  # supersedes the taxi slice
@@ -249,7 +243,7 @@ def test_single_vehicle_reports_are_drawn_newest_per_vehicle(
     assert pane.vehicle_position(9001) == pytest.approx((117.35, 32.93))
     state = pane.vehicle_state(9002)
     assert state is not None and state.lon == pytest.approx(117.31) and state.speed_kmh == 40.0
-    legend = _page_value(qtbot, pane, "CityConsole.legend.getContainer().textContent")
+    legend = page_value(qtbot, pane, "CityConsole.legend.getContainer().textContent")
     assert "Taxi2" in str(legend) and "Cargo200" in str(legend)
 
 
@@ -330,12 +324,12 @@ def test_incidents_are_shown(qtbot: QtBot, pane: MapPane) -> None:
         ]
     )
     qtbot.waitUntil(
-        lambda: _page_value(qtbot, pane, "CityConsole.incidents.getLayers().length") == 3,
+        lambda: page_value(qtbot, pane, "CityConsole.incidents.getLayers().length") == 3,
         timeout=TIMEOUT_MS,
     )
     pane.set_incidents([])
     qtbot.waitUntil(
-        lambda: _page_value(qtbot, pane, "CityConsole.incidents.getLayers().length") == 0,
+        lambda: page_value(qtbot, pane, "CityConsole.incidents.getLayers().length") == 0,
         timeout=TIMEOUT_MS,
     )
 

@@ -33,6 +33,7 @@ from console.core.sim.plates import plate_for
 from console.qt.map.layers import MapLayers
 from console.qt.panes.map_pane import MapPane, track_payload
 from console.qt.panes.trajectory import NO_POSITIONS, TrajectoryPane
+from tests.support.map_page import page_value
 
 pytestmark = pytest.mark.qt
 
@@ -293,13 +294,6 @@ def test_a_long_track_is_thinned_keeping_stops_and_speeding_in_place() -> None:
     assert payload["line"][-1] == [round(track.lat[-1], 6), round(track.lon[-1], 6)]
 
 
-def _page_value(qtbot: QtBot, pane: MapPane, script: str) -> object:
-    results: list[object] = []
-    pane.view.page().runJavaScript(script, 0, results.append)
-    qtbot.waitUntil(lambda: bool(results), timeout=TIMEOUT_MS)
-    return results[0]
-
-
 def test_the_real_map_draws_the_track_its_stops_and_cursor(
     qtbot: QtBot, store: HistoryStore, tmp_path: Path
 ) -> None:
@@ -313,12 +307,12 @@ def test_the_real_map_draws_the_track_its_stops_and_cursor(
         pane.show()
 
     def state() -> dict[str, object]:
-        return dict(json.loads(str(_page_value(qtbot, pane, "CityConsole.trackState()"))))
+        return dict(json.loads(str(page_value(qtbot, pane, "CityConsole.trackState()"))))
 
     qtbot.waitUntil(lambda: state()["points"] == 301, timeout=TIMEOUT_MS)
     drawn = state()
     assert drawn["speeding"] == 1 and drawn["stops"] == ["stop 1 · 5 min"]
-    bounds = _page_value(qtbot, pane, "CityConsole.map.getBounds().contains([32.92, 117.35])")
+    bounds = page_value(qtbot, pane, "CityConsole.map.getBounds().contains([32.92, 117.35])")
     assert bounds is True  # the map was fitted to the track
 
     pane.move_track_cursor(120, "08:20:00 · 0 km/h")
@@ -381,10 +375,10 @@ def test_the_real_map_draws_a_past_fleet_under_a_banner(
         pane.show_snapshot(snapshot, "HISTORY · fleet at 08:20")
     assert drawn.args == [1]
     banner = "(document.querySelector('.cc-banner') || {textContent: ''}).textContent"
-    qtbot.waitUntil(lambda: _page_value(qtbot, pane, banner) == "HISTORY · fleet at 08:20")
+    qtbot.waitUntil(lambda: page_value(qtbot, pane, banner) == "HISTORY · fleet at 08:20")
     state = pane.vehicle_state(TAXI)
     assert state is not None and state.ts == T0 + 600.0
     assert [int(k) for k in pane.vehicle_points().keys] == [TAXI]
     pane.show_live()
-    qtbot.waitUntil(lambda: _page_value(qtbot, pane, banner) == "")
+    qtbot.waitUntil(lambda: page_value(qtbot, pane, banner) == "")
     assert pane.snapshot is None and pane.vehicle_state(TAXI) is None  # nothing live yet

@@ -15,6 +15,7 @@ from console.core.clock import ManualClock
 from console.core.events import VehicleBatch, VehicleClass, VehiclePosition
 from console.qt.map.layers import MapLayers
 from console.qt.panes.map_pane import MapPane
+from tests.support.map_page import page_value
 
 pytestmark = pytest.mark.qt
 
@@ -47,13 +48,6 @@ def pane(qtbot: QtBot, tmp_path: Path) -> MapPane:
     with qtbot.waitSignal(pane.sig_page_ready, timeout=TIMEOUT_MS):
         pane.show()
     return pane
-
-
-def _page_value(qtbot: QtBot, pane: MapPane, script: str) -> object:
-    results: list[object] = []
-    pane.view.page().runJavaScript(script, 0, results.append)
-    qtbot.waitUntil(lambda: bool(results), timeout=TIMEOUT_MS)
-    return results[0]
 
 
 def _draw(qtbot: QtBot, pane: MapPane) -> int:
@@ -107,9 +101,9 @@ def test_moved_vehicles_are_sent_alone_and_drawn_as_a_whole_draw_would(
         bus.drain()
         assert _draw(qtbot, pane) == n + 200
     assert (pane.view.whole_frames_sent, pane.view.change_frames_sent) == (1, 5)
-    patched = json.loads(str(_page_value(qtbot, pane, CANVAS_STATE)))
-    _page_value(qtbot, pane, "CityConsole.vehicles._draw(); true")
-    whole = json.loads(str(_page_value(qtbot, pane, CANVAS_STATE)))
+    patched = json.loads(str(page_value(qtbot, pane, CANVAS_STATE)))
+    page_value(qtbot, pane, "CityConsole.vehicles._draw(); true")
+    whole = json.loads(str(page_value(qtbot, pane, CANVAS_STATE)))
     assert patched[0] > 500  # something to compare: the crowd is drawn
     assert patched == whole
     assert pane.view.last_visible == whole[2] < n + 200
@@ -125,7 +119,7 @@ def test_after_a_page_error_the_next_frame_is_whole(qtbot: QtBot, pane: MapPane)
     bus.post_many(_reports(np.arange(3), lon, lat, T0))
     bus.drain()
     assert _draw(qtbot, pane) == 3
-    _page_value(qtbot, pane, "window.CityConsolePatchVehicles = null; true")  # a broken page
+    page_value(qtbot, pane, "window.CityConsolePatchVehicles = null; true")  # a broken page
     lon[1] += 0.001
     bus.post_many(_reports(np.array([1]), lon, lat, T0 + 1))
     bus.drain()
@@ -134,4 +128,4 @@ def test_after_a_page_error_the_next_frame_is_whole(qtbot: QtBot, pane: MapPane)
     assert pane.view.change_frames_sent == 1
     assert _draw(qtbot, pane) == 3  # nothing new arrived: the missed frame goes out whole
     assert pane.view.whole_frames_sent == 2
-    assert _page_value(qtbot, pane, "CityConsole.vehicles.count()") == 3
+    assert page_value(qtbot, pane, "CityConsole.vehicles.count()") == 3
