@@ -216,6 +216,7 @@ class MqttSource:
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive_s)
         client.loop_start()
 
@@ -282,8 +283,24 @@ class MqttSource:
             self._set_state(LinkState.DOWN, f"refused: {reason}")
             return
         client.subscribe(subscription_filter(self.settings.prefix), qos=1)
-        self._set_state(LinkState.CONNECTED)
         log.info("MQTT connected to %s (session kept: %s)", self.settings.describe(), flags)
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Any,
+    ) -> None:
+        """Connected only once the broker confirmed the subscription (SUBACK): before
+        that, what is published is not yet routed to this console."""
+        refused = [reason for reason in reasons if reason.is_failure]
+        if refused:
+            filter_ = subscription_filter(self.settings.prefix)
+            self._set_state(LinkState.DOWN, f"the broker refused the subscription to {filter_}")
+            return
+        self._set_state(LinkState.CONNECTED)
 
     def _on_disconnect(
         self,
