@@ -157,15 +157,6 @@ def region_status(
     return "Region: " + " · ".join(parts), "\n".join(tips)
 
 
-def read_waiting(desk: RegionDesk) -> dict[str, int] | None:
-    """Messages waiting per neighbour; None while the database cannot be read."""
-    try:
-        return desk.waiting()
-    except (SQLAlchemyError, IncidentError) as error:
-        log.debug("region: waiting messages not readable: %s", error)
-        return None
-
-
 # ---- The Neighbouring centres window
 
 
@@ -380,7 +371,8 @@ class RegionUi(QObject):
 
     def status(self) -> tuple[str, str]:
         """The status bar's region label and tooltip now."""
-        return region_status(self.links_of(), read_waiting(self.desk), self._tz)
+        waiting = self.links.waiting() if self.links is not None else None
+        return region_status(self.links_of(), waiting, self._tz)
 
 
 def install_region_ui(

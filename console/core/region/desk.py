@@ -49,6 +49,8 @@ SOURCE = "region"
 """The quarantine source of hand-offs and reports that cannot be used."""
 REFUSED = "refused"
 """The status a centre reports when it could not take a case."""
+HANDOFF_DETAIL = "handoff"
+"""The key of a taken case's detail holding the hand-off it was opened from."""
 CONFLICT_RETRIES = 3
 """How often a report is written again when the case changed under it."""
 
@@ -233,7 +235,7 @@ class RegionDesk:
         except KeyError:
             type_id = REGIONAL_TYPE_ID
         now = self.clock.now()
-        detail = {"handoff": describe(event)}
+        detail = {HANDOFF_DETAIL: describe(event)}
 
         def keep(connection: Connection, case: Incident) -> None:
             handoff = Handoff(
@@ -272,6 +274,8 @@ class RegionDesk:
         self, connection: Connection, case: Incident, action: str, actor: str, reason: str
     ) -> None:
         """Queue a report to the sender when a case taken from a neighbour changes."""
+        if HANDOFF_DETAIL not in case.detail:
+            return  # this centre's own case: no query on the path of every case write
         taken = store.taken_handoff(connection, case.id)
         if taken is None:
             return

@@ -88,6 +88,7 @@ class RegionLinks:
         self._idle = threading.Event()
         self._thread: threading.Thread | None = None
         self._peers: dict[str, _Peer] = {}
+        self._waiting: dict[str, int] | None = None
 
     # ---- Public API
 
@@ -107,6 +108,7 @@ class RegionLinks:
             peer = _Peer(centre, settings, client_id, self.clock.now())
             self._connect(peer)
             self._peers[centre.centre_id] = peer
+        self._count_waiting()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="region-links", daemon=True)
         self._thread.start()
@@ -133,6 +135,13 @@ class RegionLinks:
         """Block until a pass of the sender found nothing it could send (tests)."""
         self.wake()
         return self._idle.wait(timeout)
+
+    def waiting(self) -> dict[str, int] | None:
+        """Messages per neighbour not yet acknowledged, as the sender last counted them
+        (at start and after each pass; None while the database cannot be read). Costs no
+        query, so the status bar can ask every second."""
+        with self._lock:
+            return None if self._waiting is None else dict(self._waiting)
 
     def links(self) -> list[NeighbourLink]:
         """Every neighbour's link (not configured ones as STOPPED), in the region's order."""
@@ -189,7 +198,18 @@ class RegionLinks:
             if busy:
                 self._wake.set()
             else:
+                self._count_waiting()
                 self._idle.set()
+
+    def _count_waiting(self) -> None:
+        try:
+            with self.database.engine.connect() as connection:
+                counts: dict[str, int] | None = store.waiting_counts(connection)
+        except Exception as exc:  # the database is away: unknown until the next pass
+            log.debug("region: waiting messages not countable: %s", exc)
+            counts = None
+        with self._lock:
+            self._waiting = counts
 
     def _send_to(self, peer: _Peer) -> bool:
         """Send one batch to ``peer``; True if it sent something (there may be more)."""
