@@ -4,12 +4,8 @@ simulation's place when ``CoreOptions.bus_url`` is set)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from console.core.feeds.source import LinkState, LinkStatus
-
-if TYPE_CHECKING:
-    pass
 
 
 def link_text(
