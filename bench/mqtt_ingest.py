@@ -17,13 +17,14 @@ our interpreter.
   of a headless console core (``build_core`` with ``bus_url``, as ``--bus``
   does: the real MqttSource with the city's area check, and every core
   subscriber of that bus: history, geofences...) and refreshed by the window's
-  :class:`FrameTick` (40 ms; ``--tick-ms`` tries another interval, for
+  :class:`FrameTick` (the bus drained every 20 ms, after which the map, a live
+  pane, sends what moved; ``--drain-ms`` tries another interval, for
   comparison only). A message is on the map when the page reports drawn the
   first frame sent after the drain delivered it (``MapPane.sig_frame_drawn``:
   the page's call returned after writing the canvas, for a whole frame or for
   one of only the vehicles that moved); the time of that drain (the data the
   next frame draws) is printed too, and how long frames took from the end of
-  their tick to the page's report (and how much of it in the page). Messages
+  their drain to the page's report (and how much of it in the page). Messages
   that never arrive (within 45 s of the end) count as infinitely late. The timed
   messages are ``--kind position`` (the default): one ``vehicle.position`` per
   message, the usual field-feed shape, over a fleet of ``--fleet`` (52,600)
@@ -39,7 +40,7 @@ our interpreter.
   (below 1: the share of the latency that is ours).
 
     .venv/bin/python bench/mqtt_ingest.py [--positions 60000] [--seconds 5] [--rate 5000]
-        [--kind batch|position] [--per-message 10] [--fleet 52600] [--bare] [--tick-ms 40]
+        [--kind batch|position] [--per-message 10] [--fleet 52600] [--bare] [--drain-ms 20]
 """
 
 from __future__ import annotations
@@ -323,12 +324,12 @@ class MapRun:
     published: int
     frames: int
     tick_ms: list[float]
-    """How long each frame tick of the timed run took (drain + refresh)."""
+    """How long each drain of the timed run took (drain + refresh)."""
     round_trip_ms: list[float]
-    """Per frame carrying timed positions: from its tick's end to the page's report."""
+    """Per frame carrying timed positions: from its drain's end to the page's report."""
     page_ms: list[float]
     """Per drawn frame: the time the page spent in it (decode, apply, draw)."""
-    tick_interval_ms: int
+    drain_interval_ms: int
     seconds: float
     """From the first publish to the end of the run."""
     rejected: int
@@ -344,7 +345,7 @@ def map_latency(
     scratch: Path,
     *,
     bare: bool = False,
-    tick_interval_ms: int | None = None,
+    drain_interval_ms: int | None = None,
 ) -> MapRun:
     """Publish ``seconds`` at ``rate`` and time each message to the map (see module doc).
 
@@ -358,7 +359,7 @@ def map_latency(
     from console.core.paths import city_dir
     from console.core.runtime import CoreOptions, build_core
     from console.qt.city_layers import map_layers_from_city
-    from console.qt.frame_tick import FRAME_INTERVAL_MS, FrameTick
+    from console.qt.frame_tick import DRAIN_INTERVAL_MS, FRAME_INTERVAL_MS, FrameTick
     from console.qt.panes.map_pane import MapPane
 
     app = QApplication.instance() or QApplication(["bench-mqtt-ingest"])
@@ -391,16 +392,16 @@ def map_latency(
 
     feed.ingest.handle = timed_handle  # type: ignore[method-assign]
     pane = MapPane(map_layers_from_city(city), page_root=scratch / "page")
-    tick_interval_ms = tick_interval_ms or FRAME_INTERVAL_MS
-    tick = FrameTick(bus, tick_interval_ms)
+    drain_interval_ms = drain_interval_ms or DRAIN_INTERVAL_MS
+    tick = FrameTick(bus, FRAME_INTERVAL_MS, drain_ms=drain_interval_ms)
     probe = MapProbe(lambda: pane.view.busy)
     pane.attach(bus)
     bus.subscribe(stream.event_class, probe.on_events, Delivery.LATEST, name="bench.map-probe")
     tick.add_pane(pane)
     tick.add_source(probe.before_tick)
-    tick.sig_ticked.connect(probe.after_tick)
+    tick.sig_drained.connect(probe.after_tick)
     tick_ms: list[float] = []
-    tick.sig_ticked.connect(lambda _drained: tick_ms.append(tick.last_tick_ms))
+    tick.sig_drained.connect(lambda _drained: tick_ms.append(tick.last_tick_ms))
     pane.sig_frame_drawn.connect(probe.on_drawn)
     page_ms: list[float] = []
     pane.sig_frame_drawn.connect(lambda _count: page_ms.append(pane.view.last_draw_ms))
@@ -445,7 +446,7 @@ def map_latency(
             tick_ms=list(tick_ms),
             round_trip_ms=list(probe.round_trips),
             page_ms=list(page_ms),
-            tick_interval_ms=tick_interval_ms,
+            drain_interval_ms=drain_interval_ms,
             seconds=time.time() - first,
             rejected=feed.ingest.rejected,
             start=first,
@@ -484,20 +485,20 @@ def report_map(run: MapRun, rate: float, stream: Stream) -> None:
     )
     ticks = np.array(run.tick_ms or [0.0])
     print(
-        f"  frame ticks: {len(run.tick_ms)}, mean {ticks.mean():.1f} ms, longest"
+        f"  drains: {len(run.tick_ms)}, mean {ticks.mean():.1f} ms, longest"
         f" {ticks.max():.0f} ms; the GUI thread spent {ticks.sum() / 10 / run.seconds:.0f}%"
         " of the run in them"
     )
     trips = np.array(run.round_trip_ms or [np.nan])
     page = np.array(run.page_ms or [np.nan])
     print(
-        f"  frames out to the page and back (tick end -> drawn report): p50"
+        f"  frames out to the page and back (drain end -> drawn report): p50"
         f" {np.median(trips):.1f}, p90 {np.percentile(trips, 90):.1f}, max {trips.max():.1f} ms;"
         f" of which in the page: p50 {np.median(page):.1f}, max {page.max():.1f} ms"
     )
     print(
-        f"  the frame tick is {run.tick_interval_ms} ms: a message waits up to that long for"
-        " the drain that hands it to the map"
+        f"  the bus is drained every {run.drain_interval_ms} ms: a message waits up to that"
+        " long for the drain that hands it to the map"
     )
     for name, figures in (
         ("paho floor (publish -> on_message)", floor),
@@ -528,10 +529,10 @@ def main() -> None:
         "--bare", action="store_true", help="the map pane alone on the feed's bus (no core)"
     )
     parser.add_argument(
-        "--tick-ms",
+        "--drain-ms",
         type=int,
         default=None,
-        help="frame tick interval (default: the window's, 40 ms; others are for comparison)",
+        help="bus drain interval (default: the window's, 20 ms; others are for comparison)",
     )
     args = parser.parse_args()
     binary = mosquitto_binary()
@@ -557,7 +558,7 @@ def main() -> None:
                 stream,
                 Path(tmp),
                 bare=args.bare,
-                tick_interval_ms=args.tick_ms,
+                drain_interval_ms=args.drain_ms,
             )
             report_map(run, args.rate, stream)
         finally:

@@ -1,8 +1,8 @@
 """Timing positions from publish to the map: a probe beside the map pane, and Qt waits.
 
 Used by ``bench/mqtt_ingest.py``. :class:`MapProbe` subscribes next to the real
-:class:`console.qt.panes.map_pane.MapPane` and hooks the window's frame tick
-and the pane's ``sig_frame_drawn`` (public API only; no product code changes).
+:class:`console.qt.panes.map_pane.MapPane` and hooks the window's frame tick (each
+drain) and the pane's ``sig_frame_drawn`` (public API only; no product code changes).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class MapProbe:
 
     Subscribed right after the pane with the same delivery (``latest`` vehicle
     batches), so it sees in the same drain what the pane applies. A frame the
-    pane sends (the view turns busy during a tick) carries everything applied
+    pane sends (the view turns busy during a drain) carries everything applied
     so far; the page's "drawn" report ends it.
     """
 
@@ -34,7 +34,7 @@ class MapProbe:
     frames: int = 0
     last_frame_count: int = 0
     round_trips: list[float] = field(default_factory=list)
-    """ms from the end of the tick that sent a frame with positions to the page's report."""
+    """ms from the end of the drain that sent a frame with positions to the page's report."""
     _pending: list[float] = field(default_factory=list)
     _in_flight: list[float] = field(default_factory=list)
     _sent_at: float = 0.0
@@ -52,7 +52,7 @@ class MapProbe:
         self._busy_before = self.view_busy()
 
     def after_tick(self, _drained: int) -> None:
-        """The tick refreshed the pane: a frame went to the page if the view turned busy."""
+        """The drain refreshed the pane: a frame went to the page if the view turned busy."""
         if not self._busy_before and self.view_busy() and not self._in_flight:
             self._in_flight, self._pending = self._pending, []
             self._sent_at = time.perf_counter()

@@ -45,3 +45,32 @@ def test_a_pane_behind_another_tab_is_not_refreshed(qtbot: QtBot, tmp_path: Path
     QApplication.processEvents()
     tick.tick()
     assert (front.refreshes, behind.refreshes) == (1, 1)
+
+
+class LivePane(CountingPane):
+    """A pane that refreshes after every drain (as the map's vehicles do)."""
+
+    LIVE_REFRESH = True
+
+
+def test_a_live_pane_refreshes_after_every_drain_the_others_every_frame(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    bus = EventBus(ManualClock(start=1_795_000_000.0))
+    tick = FrameTick(bus, interval_ms=40, drain_ms=20)
+    window = MainWindow(bus, tick, tmp_path / "layout.json", "test", set_speed=lambda _f: None)
+    qtbot.addWidget(window)
+    live, framed = LivePane("live"), CountingPane("framed")
+    window.add_pane(live)
+    window.add_pane(framed)
+    window.show()
+    qtbot.waitExposed(window)
+    drains: list[int] = []
+    frames: list[int] = []
+    tick.sig_drained.connect(drains.append)
+    tick.sig_ticked.connect(frames.append)
+    tick.start()
+    qtbot.waitUntil(lambda: framed.refreshes >= 3, timeout=10_000)
+    tick.stop()
+    assert len(drains) == live.refreshes
+    assert framed.refreshes == len(frames) == live.refreshes // 2

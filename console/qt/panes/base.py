@@ -23,6 +23,9 @@ class Pane(QWidget):
     PANE_ID: ClassVar[str] = ""
     TITLE: ClassVar[str] = ""
     DEFAULT_AREA: ClassVar[Qt.DockWidgetArea] = Qt.DockWidgetArea.RightDockWidgetArea
+    LIVE_REFRESH: ClassVar[bool] = False
+    """Refresh after every drain of the bus (20 ms) rather than every frame (40 ms): for
+    a pane that shows live positions and keeps its refresh cheap when nothing changed."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -100,6 +100,8 @@ class MapPane(Pane):
     TITLE: ClassVar[str] = "Map"
     DEFAULT_AREA: ClassVar[Qt.DockWidgetArea] = Qt.DockWidgetArea.LeftDockWidgetArea
     """No dock area: the map is meant for the main window's centre."""
+    LIVE_REFRESH: ClassVar[bool] = True
+    """Vehicles are sent after every drain (only those that moved; nothing if none did)."""
 
     # ---- Signals
 
