@@ -1,4 +1,5 @@
-"""Large socket reads under paho: a burst arrives whole, in order, with few system calls."""
+"""Large socket reads under paho: a burst arrives whole, in order, with few system calls;
+plain QoS 0 publishes skip paho's message machinery, everything else keeps it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from console.core.feeds import parse_broker_url
 from console.core.feeds.broker import make_client
-from console.core.feeds.source import BufferedReads
+from console.core.feeds.reads import BufferedReads
 from tests.support.mosquitto import Mosquitto, running_broker, wait_until
 
 BURST = 2000
@@ -77,3 +78,47 @@ def test_a_changed_paho_is_left_as_it_is() -> None:
     reads = BufferedReads(client)
     assert not reads.installed
     assert client.loop_read == stock
+
+
+def test_plain_publishes_skip_paho_and_the_rest_keeps_it(mosquitto_broker: Mosquitto) -> None:
+    settings = parse_broker_url(mosquitto_broker.url)
+    reader = make_client(settings, "reads-test-fast", persistent=False)
+    got: list[tuple[str, bytes, int, str]] = []  # topic, payload, QoS, by whom; as they came
+    reads = BufferedReads(
+        reader, chunk=4096, on_publish=lambda t, p: got.append((t.decode(), p, 0, "fast"))
+    )
+    assert reads.installed
+    reader.on_message = lambda _c, _u, m: got.append(
+        (m.topic, bytes(m.payload), m.qos, "retained" if m.retain else "paho")
+    )
+    subscribed: list[int] = []
+    reader.on_subscribe = lambda *_args: subscribed.append(1)
+    reader.on_connect = lambda client, *_args: client.subscribe("mix/#", qos=1)
+    writer = make_client(settings, "reads-test-fast-pub", persistent=False)
+    writer.connect(settings.host, settings.port)
+    writer.loop_start()
+    reader.loop_start()
+    try:
+        writer.publish("mix/kept", b"retained", qos=0, retain=True).wait_for_publish(10.0)
+        reader.connect(settings.host, settings.port)
+        assert wait_until(lambda: bool(subscribed), 10.0)
+        sent = []
+        for n in range(BURST):  # varied sizes, so packets straddle the 4 KiB reads
+            payload = b"%05d" % n + b"x" * (n % 300)
+            sent.append(writer.publish(f"mix/{n % 2}", payload, qos=n % 2))
+        for info in sent:
+            info.wait_for_publish(10.0)
+        assert wait_until(lambda: len(got) >= BURST + 1, 10.0)
+    finally:
+        writer.disconnect()
+        writer.loop_stop()
+        reader.disconnect()
+        reader.loop_stop()
+    assert got[0] == ("mix/kept", b"retained", 0, "retained")  # retained: paho's path
+    expected = [b"%05d" % n + b"x" * (n % 300) for n in range(BURST)]
+    plain = [(t, p) for t, p, qos, _by in got[1:] if qos == 0]
+    assert plain == [("mix/0", p) for p in expected[0::2]]  # in order, none lost
+    acked = [(t, p, by) for t, p, qos, by in got[1:] if qos == 1]
+    assert acked == [("mix/1", p, "paho") for p in expected[1::2]]  # QoS 1: paho acks them
+    taken = sum(1 for *_rest, by in got if by == "fast")
+    assert taken == reads.taken_whole > BURST // 4  # most plain ones (some straddle reads)

@@ -6,12 +6,8 @@ the console was away are delivered when it comes back. paho reconnects by
 itself with an exponential backoff; the link state (connected / connecting /
 down since when, with the last error) is readable from any thread for the
 status bar, and :meth:`MqttSource.stale_feeds` says which feeds are silent.
-Messages are validated at the edge by :class:`FeedIngest`.
-
-paho reads each packet with three or more ``recv`` calls of a few bytes and
-waits in ``select`` before every packet; each of those gives up the interpreter
-lock, which the GUI thread may hold for milliseconds. :class:`BufferedReads`
-lets it read 64 KiB at a time and take every packet that has arrived in one go.
+Messages are validated at the edge by :class:`FeedIngest`; paho's reads are
+made fast by :class:`console.core.feeds.reads.BufferedReads`.
 """
 
 from __future__ import annotations
@@ -25,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 from console.core.bus import EventBus
@@ -33,14 +28,10 @@ from console.core.clock import Clock
 from console.core.codec import Bbox
 from console.core.feeds.broker import BrokerSettings, make_client
 from console.core.feeds.ingest import FeedHealth, FeedIngest, IngestLimits
+from console.core.feeds.reads import BufferedReads
 from console.core.feeds.topics import subscription_filter
 
 log = logging.getLogger(__name__)
-
-READ_CHUNK = 65536
-"""Bytes asked of the socket at once."""
-PACKETS_PER_READ = 500
-"""Packets taken in one go before paho's loop may send (acks, pings) again."""
 
 
 class LinkState(enum.StrEnum):
@@ -76,83 +67,6 @@ def default_client_id(prefix: str) -> str:
     """
     host = socket.gethostname().split(".")[0] or "host"
     return f"city-console-{prefix.replace('/', '-')}-{host}"[:64]
-
-
-class BufferedReads:
-    """Feeds a paho client's packet reader from large socket reads (installed on ``client``).
-
-    paho's ``_sock_recv`` is served from a buffer refilled ``chunk`` bytes at a time,
-    and ``loop_read`` takes up to ``max_packets`` packets per wake-up instead of one;
-    after that it finishes what is buffered without reading the socket again, so
-    nothing waits in the buffer while paho sleeps in ``select``. A new connection
-    (another socket) starts with an empty buffer. Private paho methods are used:
-    ``installed`` is False (the client left as it was) if they are missing.
-    """
-
-    _PAHO_NEEDS = ("_sock_recv", "_packet_read", "_loop_rc_handle")
-
-    def __init__(
-        self, client: mqtt.Client, chunk: int = READ_CHUNK, max_packets: int = PACKETS_PER_READ
-    ) -> None:
-        self._client = client
-        self._chunk = chunk
-        self._max_packets = max_packets
-        self._data = b""
-        self._pos = 0
-        self._sock: object = None
-        self._refill = True
-        self.installed = all(callable(getattr(client, n, None)) for n in self._PAHO_NEEDS)
-        if self.installed:
-            self._socket_recv = client._sock_recv
-            client._sock_recv = self.recv  # type: ignore[method-assign]
-            client.loop_read = self.loop_read  # type: ignore[method-assign]
-        else:
-            log.warning("paho has changed: MQTT packets are read the slow way")
-
-    @property
-    def buffered(self) -> int:
-        """Bytes read from the socket and not yet taken by paho."""
-        return len(self._data) - self._pos
-
-    def recv(self, bufsize: int) -> bytes:
-        """Up to ``bufsize`` bytes (paho's ``_sock_recv``); BlockingIOError when none are ready."""
-        sock = self._client._sock
-        if sock is not self._sock:  # (re)connected: nothing of the old connection is kept
-            self._sock, self._data, self._pos = sock, b"", 0
-        pos = self._pos
-        if pos >= len(self._data):
-            if not self._refill:
-                raise BlockingIOError
-            data = self._socket_recv(self._chunk)
-            if not data:
-                return data  # the broker closed the connection
-            self._data, pos = data, 0
-        end = pos + bufsize
-        self._pos = min(end, len(self._data))
-        return self._data[pos:end]
-
-    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        """Take every packet that has arrived, up to the limit (paho's ``loop_read``)."""
-        client = self._client
-        try:
-            for _ in range(self._max_packets):
-                if client._sock is None:
-                    return MQTTErrorCode.MQTT_ERR_NO_CONN
-                rc = client._packet_read()
-                if rc > 0:
-                    return client._loop_rc_handle(rc)
-                if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                    return MQTTErrorCode.MQTT_ERR_SUCCESS
-            self._refill = False  # enough: finish the buffer, then let paho send (acks, pings)
-            while self.buffered and client._sock is not None:
-                rc = client._packet_read()
-                if rc > 0:
-                    return client._loop_rc_handle(rc)
-                if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                    break
-            return MQTTErrorCode.MQTT_ERR_SUCCESS
-        finally:
-            self._refill = True
 
 
 class MqttSource:
@@ -210,7 +124,7 @@ class MqttSource:
         self._set_state(LinkState.CONNECTING)
         # A fresh client each time: paho's loop_start does not reuse the old wake-up sockets.
         client = self._client = make_client(self.settings, self.client_id, persistent=True)
-        BufferedReads(client)
+        BufferedReads(client, on_publish=self._on_plain_publish)
         client.reconnect_delay_set(*self._reconnect)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -324,3 +238,11 @@ class MqttSource:
         except UnicodeDecodeError:
             topic = message._topic.decode("utf-8", "replace")
         self.ingest.handle(topic, bytes(message.payload))
+
+    def _on_plain_publish(self, topic: bytes, payload: bytes) -> None:
+        """A QoS 0 publish taken straight from the socket buffer (as :meth:`_on_message`)."""
+        try:
+            text = topic.decode("utf-8")
+        except UnicodeDecodeError:
+            text = topic.decode("utf-8", "replace")
+        self.ingest.handle(text, payload)
