@@ -188,6 +188,8 @@ class ConsoleCore:
             self.health.check()  # SQLite: no listener notices the way back
         if self.review is not None:
             return  # a recording shows what happened; nothing runs by itself
+        if self.region is not None:
+            self.region.retry_held()  # what came from neighbours while the database was down
         now = self.clock.now()
         if self.responders is not None:
             self.responders.step(now)
@@ -472,6 +474,7 @@ def join_region(core: ConsoleCore, options: CoreOptions, directory: Path) -> Non
         core.bus,
         core.clock,
         wake=links.wake if links is not None else lambda: None,
+        database_ok=lambda: core.health is None or core.health.state.ok,
     )
     core.region.attach()
     core.region_links = links

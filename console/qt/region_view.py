@@ -131,9 +131,13 @@ def handoff_colour(handoff: Handoff) -> str:
 
 
 def region_status(
-    links: Sequence[NeighbourLink], waiting: Mapping[str, int] | None, tz: dt.tzinfo | None
+    links: Sequence[NeighbourLink],
+    waiting: Mapping[str, int] | None,
+    tz: dt.tzinfo | None,
+    held: int = 0,
 ) -> tuple[str, str]:
-    """The status bar's region label (rich text) and its tooltip."""
+    """The status bar's region label (rich text) and its tooltip; ``held``: hand-offs and
+    reports from neighbours waiting for the database."""
     parts: list[str] = []
     tips: list[str] = []
     for link in links:
@@ -154,6 +158,12 @@ def region_status(
             if link.error and link.state is not LinkState.CONNECTED:
                 tip += f" ({link.error})"
         tips.append(tip)
+    if held:
+        parts.append(f"<span style='color:{WARN_COLOUR}'>{held} held</span>")
+        tips.append(
+            f"{held} hand-off(s) or report(s) from neighbours wait for the database;"
+            " they are taken as soon as it answers"
+        )
     return "Region: " + " · ".join(parts), "\n".join(tips)
 
 
@@ -372,7 +382,7 @@ class RegionUi(QObject):
     def status(self) -> tuple[str, str]:
         """The status bar's region label and tooltip now."""
         waiting = self.links.waiting() if self.links is not None else None
-        return region_status(self.links_of(), waiting, self._tz)
+        return region_status(self.links_of(), waiting, self._tz, self.desk.held)
 
 
 def install_region_ui(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -24,8 +25,14 @@ from console.core.incidents.types import REGIONAL_TYPE_ID
 from console.core.region import Centre, Direction, HandoffState, RegionConfig, RegionDesk
 from console.core.region.link import RegionLinks
 from console.core.storage import Database, open_database
+from console.core.storage.health import DatabaseHealth
 from tests.support.cases import CENTRE, fixed_registry, locate, name_of
 from tests.support.mosquitto import Collector, Mosquitto, running_broker, wait_until
+
+if TYPE_CHECKING:
+    from tests.support.postgres import PostgresServer
+
+pytest_plugins = ["tests.support.postgres"]
 
 WAIT_S = 10.0
 
@@ -48,11 +55,13 @@ class Desk:
     region: RegionDesk
     links: RegionLinks
     seen: Collector
+    health: DatabaseHealth
 
     def close(self) -> None:
         self.links.stop()
         self.source.stop()
         self.region.close()
+        self.health.close()
         self.db.close()
 
 
@@ -63,14 +72,23 @@ def centre(centre_id: str, broker: str | None = None) -> Centre:
 
 
 def make_desk(
-    tmp_path: Path, url: str, own: str, other: str, clock: ManualClock, rules: IncidentRules
+    tmp_path: Path,
+    url: str,
+    own: str,
+    other: str,
+    clock: ManualClock,
+    rules: IncidentRules,
+    db_url: str | None = None,
 ) -> Desk:
-    db = open_database(f"sqlite:///{tmp_path / f'{own}.db'}")
+    db = open_database(db_url or f"sqlite:///{tmp_path / f'{own}.db'}")
     bus = EventBus(clock)
     service = IncidentService(db, bus, clock, locate, rules, fixed_registry(), name_of)
     config = RegionConfig(centre(own), (centre(other, url),))
     links = RegionLinks(config, db, WallClock(), f"{own}-desk", poll_s=0.2)
-    region = RegionDesk(config, service, bus, clock, wake=links.wake)
+    health = DatabaseHealth(db, clock)
+    region = RegionDesk(
+        config, service, bus, clock, wake=links.wake, database_ok=lambda: health.state.ok
+    )
     region.attach()
     settings = parse_broker_url(url, prefix=own, client_id=f"{own}-console")
     source = MqttSource(settings, bus, clock)
@@ -78,7 +96,7 @@ def make_desk(
     source.start()
     links.start()
     assert source.wait_connected(WAIT_S)
-    return Desk(own, db, bus, service, source, region, links, seen)
+    return Desk(own, db, bus, service, source, region, links, seen, health)
 
 
 @pytest.fixture
@@ -172,6 +190,39 @@ def test_a_hand_off_waits_while_the_broker_is_down_and_goes_when_it_is_back(
     assert pump(centres, lambda: huainan.service.count() == 1)
     assert pump(centres, lambda: bengbu.region.handoffs(case_id)[0].state is HandoffState.RECEIVED)
     assert bengbu.region.waiting() == {}
+
+
+def test_a_hand_off_arriving_while_the_database_is_down_is_taken_when_it_is_back(
+    tmp_path: Path,
+    mosquitto_broker: Mosquitto,
+    postgres_server: PostgresServer,
+    pg_url: str,
+    rules: IncidentRules,
+) -> None:
+    clock = ManualClock(start=1_795_000_000.0)
+    url = mosquitto_broker.url
+    bengbu = make_desk(tmp_path, url, "bengbu", "huainan", clock, rules)
+    huainan = make_desk(tmp_path, url, "huainan", "bengbu", clock, rules, db_url=pg_url)
+    desks = (bengbu, huainan)
+    try:
+        case_id = report(bengbu.service)
+        postgres_server.stop()
+        bengbu.region.hand_off(case_id, "huainan", "王敏", "fled")
+        assert pump(desks, lambda: huainan.region.held == 1)
+        assert huainan.region.retry_held() == 1  # still down: kept, in order
+        assert not [e for e in huainan.seen.events if isinstance(e, PayloadQuarantined)]
+        postgres_server.start()
+        assert wait_until(lambda: huainan.health.check().ok, WAIT_S, 0.1)  # as a console does
+        assert pump(desks, lambda: huainan.region.retry_held() == 0)
+        assert huainan.service.count() == 1
+        assert pump(
+            desks, lambda: bengbu.region.handoffs(case_id)[0].state is HandoffState.RECEIVED
+        )
+    finally:
+        if not postgres_server.running:
+            postgres_server.start()
+        bengbu.close()
+        huainan.close()
 
 
 def test_a_second_console_receiving_the_same_hand_off_opens_no_second_case(

@@ -411,6 +411,12 @@ def test_a_neighbour_that_cannot_be_reached_is_shown_down_and_the_hand_off_waits
         text = status.region_label.text()
         assert f"<span style='color:{WARN_COLOUR}'>淮南 down</span>" in text
         assert text.endswith("滁州 no broker")
+        held, tip = region_status(links.links(), desk.waiting(), tz, held=2)
+        assert held.endswith(f"滁州 no broker · <span style='color:{WARN_COLOUR}'>2 held</span>")
+        assert tip.endswith(
+            "2 hand-off(s) or report(s) from neighbours wait for the database;"
+            " they are taken as soon as it answers"
+        )
 
         case = report(service)
         window = QMainWindow()

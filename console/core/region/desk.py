@@ -13,6 +13,8 @@ case's version), even across restarts.
 
 Reports coming back are written on the sending case as ``neighbour_reported``.
 A hand-off or report that cannot be used goes to the quarantine with its reason.
+One that arrives while the database is unreachable is held, in order, and taken
+when the database answers again (:meth:`RegionDesk.retry_held`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ HANDOFF_DETAIL = "handoff"
 """The key of a taken case's detail holding the hand-off it was opened from."""
 CONFLICT_RETRIES = 3
 """How often a report is written again when the case changed under it."""
+HELD_LIMIT = 10_000
+"""Hand-offs and reports held while the database is unreachable (beyond: the oldest
+go to the quarantine)."""
 
 
 def status_label(status: str) -> str:
@@ -74,6 +79,7 @@ class RegionDesk:
         clock: Clock,
         *,
         wake: Callable[[], None] = lambda: None,
+        database_ok: Callable[[], bool] = lambda: True,
     ) -> None:
         self.config = config
         self.service = service
@@ -81,6 +87,9 @@ class RegionDesk:
         self.clock = clock
         self.wake = wake
         """Told after a commit that queued messages (the link sends them at once)."""
+        self.database_ok = database_ok
+        """Whether the database is thought to answer (held messages are retried only then)."""
+        self._held: list[RegionHandoff | RegionStatus] = []
         self.taken = 0
         self.reports = 0
         self._subscriptions: list[Subscription] = []
@@ -93,8 +102,8 @@ class RegionDesk:
     def attach(self) -> None:
         """Take hand-offs and reports from the bus; report changes of taken cases."""
         self._subscriptions = [
-            self.bus.subscribe(RegionHandoff.TOPIC, self._on_handoffs, Delivery.BATCH, "region"),
-            self.bus.subscribe(RegionStatus.TOPIC, self._on_reports, Delivery.BATCH, "region"),
+            self.bus.subscribe(RegionHandoff.TOPIC, self._arrived, Delivery.BATCH, "region"),
+            self.bus.subscribe(RegionStatus.TOPIC, self._arrived, Delivery.BATCH, "region"),
         ]
         self.service.stored_hooks.append(self._report_change)
 
@@ -210,18 +219,58 @@ class RegionDesk:
         with self.service.db.engine.connect() as connection:
             return store.waiting_counts(connection)
 
-    # ---- Taking (bus thread)
+    # ---- Held while the database is unreachable (bus thread)
 
-    def _on_handoffs(self, events: Sequence[Event]) -> None:
+    @property
+    def held(self) -> int:
+        """Hand-offs and reports waiting for the database."""
+        return len(self._held)
+
+    def retry_held(self) -> int:
+        """Take the held hand-offs and reports, in order, while the database answers (call
+        it about once a second); returns how many are still held."""
+        while self._held and self.database_ok():
+            if not self._use(self._held[0]):
+                break
+            self._held.pop(0)
+        return len(self._held)
+
+    def _arrived(self, events: Sequence[Event]) -> None:
         for event in events:
-            assert isinstance(event, RegionHandoff)
-            try:
-                self.take(event)
-            except StorageError as exc:  # not refused: kept for the operator to see
-                self._quarantine(event, f"hand-off not taken, the database failed: {exc}")
-            except IncidentError as exc:
-                self._quarantine(event, f"hand-off not taken: {exc}")
-                self._refuse_quietly(event, str(exc))
+            assert isinstance(event, RegionHandoff | RegionStatus)
+            if self._held or not self._use(event):  # behind the held ones: order is kept
+                self._hold(event)
+
+    def _use(self, event: RegionHandoff | RegionStatus) -> bool:
+        """Take a hand-off or keep a report; False if the database did not answer."""
+        try:
+            if isinstance(event, RegionHandoff):
+                self._take_handoff(event)
+            else:
+                self._keep_report(event)
+        except StorageError as exc:
+            log.warning(
+                "region: %s %s waits for the database: %s", event.TOPIC, event.handoff_id, exc
+            )
+            return False
+        return True
+
+    def _hold(self, event: RegionHandoff | RegionStatus) -> None:
+        self._held.append(event)
+        while len(self._held) > HELD_LIMIT:
+            oldest = self._held.pop(0)
+            self._quarantine(oldest, "not kept: the database was unreachable too long")
+
+    # ---- Taking
+
+    def _take_handoff(self, event: RegionHandoff) -> None:
+        try:
+            self.take(event)
+        except StorageError:
+            raise  # held and taken later
+        except IncidentError as exc:
+            self._quarantine(event, f"hand-off not taken: {exc}")
+            self._refuse_quietly(event, str(exc))
 
     def take(self, event: RegionHandoff) -> Incident | None:
         """Open a case for a neighbour's hand-off; None if it was taken before."""
@@ -295,21 +344,21 @@ class RegionDesk:
             connection, taken.peer, event.TOPIC, taken.handoff_id, payload, case.updated_at
         )
 
-    # ---- Reports on what this centre sent (bus thread)
+    # ---- Reports on what this centre sent
 
-    def _on_reports(self, events: Sequence[Event]) -> None:
-        for event in events:
-            assert isinstance(event, RegionStatus)
-            for attempt in range(CONFLICT_RETRIES, -1, -1):
-                try:
-                    self.record(event)
-                except ConcurrentUpdateError:
-                    if attempt:
-                        continue  # an operator changed the case meanwhile: write it again
-                    self._quarantine(event, "report not kept: the case kept changing")
-                except IncidentError as exc:
-                    self._quarantine(event, f"report not kept: {exc}")
-                break
+    def _keep_report(self, event: RegionStatus) -> None:
+        for attempt in range(CONFLICT_RETRIES, -1, -1):
+            try:
+                self.record(event)
+            except ConcurrentUpdateError:
+                if attempt:
+                    continue  # an operator changed the case meanwhile: write it again
+                self._quarantine(event, "report not kept: the case kept changing")
+            except StorageError:
+                raise  # held and kept later
+            except IncidentError as exc:
+                self._quarantine(event, f"report not kept: {exc}")
+            break
 
     def record(self, event: RegionStatus) -> Incident | None:
         """Write a neighbour's report on the case it was handed; None if not newer."""
