@@ -1,7 +1,10 @@
-"""The MQTT source against a real Mosquitto: round trip, restart without loss, link state."""
+"""The MQTT source against a real Mosquitto: round trip, restart without loss, link state
+(and a refused subscription, which only a scripted peer can show here)."""
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -173,3 +176,57 @@ def test_an_unreachable_broker_is_down_not_an_error(
     assert wait_until(lambda: source.status().state is not LinkState.CONNECTING)
     assert source.status().state is LinkState.DOWN
     assert "unreachable" in source.status().error
+
+
+def refusing_broker(stop: threading.Event) -> tuple[int, threading.Thread]:
+    """A loopback peer that accepts the MQTT connection and refuses every subscription
+    (SUBACK 0x80), as EMQX or HiveMQ do when access control denies it. Mosquitto 2.0
+    cannot play it: it grants every subscription and filters at delivery."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(10.0)
+    port = server.getsockname()[1]
+
+    def packet(conn: socket.socket) -> tuple[int, bytes]:
+        head = conn.recv(1)
+        length, shift = 0, 0
+        while True:
+            digit = conn.recv(1)[0]
+            length |= (digit & 0x7F) << shift
+            shift += 7
+            if not digit & 0x80:
+                break
+        body = b""
+        while len(body) < length:
+            body += conn.recv(length - len(body))
+        return head[0], body
+
+    def serve() -> None:
+        with server, server.accept()[0] as conn:
+            conn.settimeout(10.0)
+            assert packet(conn)[0] == 0x10  # CONNECT
+            conn.sendall(b"\x20\x02\x00\x00")  # CONNACK: accepted
+            kind, body = packet(conn)
+            assert kind == 0x82  # SUBSCRIBE
+            conn.sendall(b"\x90\x03" + body[:2] + b"\x80")  # SUBACK: failure
+            stop.wait(10.0)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return port, thread
+
+
+def test_a_subscription_the_broker_refuses_shows_the_link_down_with_the_reason(
+    source_factory: Callable[..., MqttSource],
+) -> None:
+    stop = threading.Event()
+    port, peer = refusing_broker(stop)
+    try:
+        source = source_factory(f"mqtt://127.0.0.1:{port}", EventBus(ManualClock(T0)))
+        source.start()
+        assert wait_until(lambda: source.status().error != "", 10.0)
+        status = source.status()
+        assert status.state is LinkState.DOWN and status.connects == 0
+        assert status.error == "the broker refused the subscription to bengbu/v1/#"
+    finally:
+        stop.set()
+        peer.join(10.0)
