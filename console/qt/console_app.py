@@ -164,6 +164,7 @@ def build_console(
         mode="REVIEW" if reviewing else "SIMULATION" if core.feed is None else "LIVE",
         feed_status=None if core.feed is None else lambda: _feed_status(core),
         database_status=None if core.health is None else lambda: _database_status(core),
+        tz=tz,
     )
     window.setStatusBar(status)
     install_region_ui(window, core, workflow, queue.select_case, tz)

@@ -41,8 +41,11 @@ class ConsoleStatusBar(QStatusBar):
         mode: str = "SIMULATION",
         feed_status: Callable[[], tuple[str, bool]] | None = None,
         database_status: Callable[[], tuple[str, bool]] | None = None,
+        tz: dt.tzinfo | None = None,
     ) -> None:
         super().__init__(parent)
+        self._tz = tz
+        """The city's zone for the clock (None: the workstation's)."""
         self._bus = bus
         self._clock = clock
         self._frame_tick = frame_tick
@@ -81,9 +84,9 @@ class ConsoleStatusBar(QStatusBar):
 
     def update_figures(self) -> None:
         """Re-read every figure."""
-        now = dt.datetime.fromtimestamp(self._clock.now())
+        now = dt.datetime.fromtimestamp(self._clock.now(), self._tz).astimezone(self._tz)
         speed = self._speed_text()
-        self.clock_label.setText(f"{now:%Y-%m-%d %H:%M:%S}{speed}")
+        self.clock_label.setText(f"{now:%Y-%m-%d %H:%M:%S %Z}{speed}")
         self.rate_label.setText(f"Bus {self._frame_tick.events_per_second():,.0f} ev/s")
         self.tick_label.setText(
             f"Frame {self._frame_tick.last_tick_ms:.1f} ms · backlog {self._bus.pending:,}"
