@@ -43,9 +43,10 @@ from console.core.sim.geo import FloatArray
 from console.core.sim.responders import SimulatedResponders
 from console.core.sim.terminals import SimulatedTerminals
 from console.core.sites import SiteRegistry, load_sites
+from console.core.storage.announce import announce_changes
 from console.core.storage.engine import Database, open_database
 from console.core.storage.health import DatabaseHealth
-from console.core.storage.notify import DatabaseChanges, announce_changes
+from console.core.storage.notify import DatabaseChanges
 from console.core.storage.presence import PresenceBoard
 from console.core.units.board import UnitBoard
 from console.core.units.divisions import division_info_for

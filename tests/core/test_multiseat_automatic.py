@@ -33,7 +33,8 @@ from console.core.incidents import (
 from console.core.incidents.automatic import AutomaticRules
 from console.core.incidents.escalation import next_check_at
 from console.core.storage import Database, open_database
-from console.core.storage.notify import DatabaseChanges, announce_changes
+from console.core.storage.announce import announce_changes
+from console.core.storage.notify import DatabaseChanges
 from tests.support.cases import UNIT, fixed_registry, locate, strain_alarm
 
 pytest_plugins = ["tests.support.postgres"]

@@ -10,13 +10,8 @@ from console.core.bus import EventBus
 from console.core.incidents import IncidentRules, IncidentService, Verb
 from console.core.incidents.snapshot import case_from_snapshot
 from console.core.storage import Database
-from console.core.storage.notify import (
-    CASE_CHANNEL,
-    CaseAnnouncement,
-    DatabaseChanges,
-    announce_changes,
-    notify,
-)
+from console.core.storage.announce import CASE_CHANNEL, CaseAnnouncement, announce_changes, notify
+from console.core.storage.notify import DatabaseChanges
 from tests.support.seats import Seat, two_seats
 
 pytest_plugins = ["tests.support.postgres"]

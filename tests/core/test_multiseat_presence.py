@@ -10,7 +10,8 @@ from console.core.bus import EventBus
 from console.core.clock import ManualClock
 from console.core.incidents import IncidentRules, IncidentService
 from console.core.storage import Database, open_database
-from console.core.storage.notify import DatabaseChanges, announce_changes
+from console.core.storage.announce import announce_changes
+from console.core.storage.notify import DatabaseChanges
 from console.core.storage.presence import PresenceBoard
 from tests.support.cases import fixed_registry, locate
 

@@ -11,7 +11,8 @@ from console.core.clock import ManualClock
 from console.core.events import Event, IncidentChanged
 from console.core.incidents import IncidentRules, IncidentService
 from console.core.storage import Database, open_database
-from console.core.storage.notify import RECONNECT_DELAYS_S, DatabaseChanges, announce_changes
+from console.core.storage.announce import announce_changes
+from console.core.storage.notify import RECONNECT_DELAYS_S, DatabaseChanges
 from tests.support.cases import fixed_registry, locate
 
 

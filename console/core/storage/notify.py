@@ -1,11 +1,10 @@
-"""Several consoles on one PostgreSQL database: change announcements, listening, the catch-up.
+"""Several consoles on one PostgreSQL database: listening to each other's changes, the catch-up.
 
-Each case write announces itself with ``pg_notify`` inside its own transaction
-(:func:`announce_changes` installs that on the case service), so PostgreSQL tells
-the other consoles only when it commits, and never a rolled-back change.
-:class:`DatabaseChanges` is a thread per console that ``LISTEN``s, reads each
-announced case and posts :class:`IncidentChanged` (with the case snapshot) on
-the console's own bus, skipping what the console itself announced (its
+Each case write announces itself in its own transaction
+(:mod:`console.core.storage.announce`). :class:`DatabaseChanges` is a thread per
+console that ``LISTEN``s, reads each announced case and posts
+:class:`IncidentChanged` (with the case snapshot) on the console's own bus,
+skipping what the console itself announced (its
 :class:`~console.core.storage.health.DatabaseHealth` learns of a lost connection).
 
 NOTIFYs sent while the listener is away (a server restart, a network cut) are
@@ -24,10 +23,9 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from console.core.bus import EventBus
@@ -35,7 +33,16 @@ from console.core.events import IncidentChanged
 from console.core.incidents.model import Incident, StorageError, reason_in
 from console.core.incidents.service import IncidentService
 from console.core.incidents.snapshot import case_snapshot
-from console.core.storage.engine import Database
+from console.core.storage.announce import (
+    CASE_CHANNEL,
+    MAX_REASON_CHARS,
+    PRESENCE_CHANNEL,
+    CaseAnnouncement,
+    CaseAnnouncer,
+    ChangeKey,
+    OwnWrites,
+    is_shared,
+)
 from console.core.storage.health import DatabaseHealth, first_line
 from console.core.storage.schema import audit
 
@@ -44,21 +51,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CASE_CHANNEL = "console_case_changed"
-"""The NOTIFY channel every case write is announced on."""
-PRESENCE_CHANNEL = "console_presence"
-"""The NOTIFY channel of who has which case open (see :mod:`console.core.storage.presence`)."""
-MAX_REASON_CHARS = 1000
-"""Longer reasons are cut in the announcement (a NOTIFY payload is at most 8000 bytes)."""
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 """Waits between attempts to listen again after the connection is lost."""
-OWN_WRITES_KEPT = 10_000
-"""How many of this console's newest case writes are remembered (for the catch-up)."""
 HOLES_KEPT = 1_000
 """How many skipped audit ids (writes still committing at a catch-up) are looked at again."""
-
-ChangeKey = tuple[int, int, float]
-"""One stored case write: (case id, the version it made, its time)."""
 
 CATCH_UP_SQL = """
 SELECT a.id, a.incident_id, a.at, a.actor, a.action, a.detail,
@@ -72,117 +68,6 @@ ORDER BY a.id
 Every write stores one audit row and raises the case's version by one, in one
 transaction, so the n-th audit row of a case made version n.
 """
-
-
-def is_shared(database: Database) -> bool:
-    """Whether ``database`` can be shared by several consoles (PostgreSQL)."""
-    return database.engine.dialect.name == "postgresql"
-
-
-def notify(connection: Connection, channel: str, payload: dict[str, Any]) -> None:
-    """``pg_notify`` ``payload`` (JSON) on ``channel``; delivered when the transaction commits."""
-    message = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    connection.execute(
-        text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": message}
-    )
-
-
-class OwnWrites:
-    """This console's newest case writes (bounded), so that a catch-up can skip them.
-
-    A stored hook by itself (it only remembers). A key is remembered in the
-    write's transaction; a rolled-back write leaves a key no other write has
-    (another console's write of the same version was made at another time).
-    """
-
-    def __init__(self, limit: int = OWN_WRITES_KEPT) -> None:
-        self.limit = limit
-        self._keys: dict[ChangeKey, None] = {}
-        self._lock = threading.Lock()
-
-    def __call__(
-        self, connection: Connection, case: Incident, action: str, actor: str, reason: str
-    ) -> None:
-        """Remember ``case`` as written by this console (the stored-hook signature)."""
-        self.remember((case.id, case.version, case.updated_at))
-
-    def remember(self, key: ChangeKey) -> None:
-        """Remember one write of this console (the oldest is forgotten beyond ``limit``)."""
-        with self._lock:
-            self._keys[key] = None
-            if len(self._keys) > self.limit:
-                del self._keys[next(iter(self._keys))]
-
-    def __contains__(self, key: object) -> bool:
-        with self._lock:
-            return key in self._keys
-
-
-class CaseAnnouncer:
-    """The stored hook of :func:`announce_changes`: NOTIFYs each case write in its
-    transaction, and remembers it among this console's own writes (``own``)."""
-
-    def __init__(self, console_id: str) -> None:
-        self.console_id = console_id
-        self.own = OwnWrites()
-
-    def __call__(
-        self, connection: Connection, case: Incident, action: str, actor: str, reason: str
-    ) -> None:
-        """Announce one write (the stored-hook signature)."""
-        payload = {
-            "case": case.id,
-            "version": case.version,
-            "action": action,
-            "actor": actor,
-            "reason": reason[:MAX_REASON_CHARS],
-            "at": case.updated_at,
-            "origin": self.console_id,
-        }
-        notify(connection, CASE_CHANNEL, payload)
-        self.own(connection, case, action, actor, reason)
-
-
-def announce_changes(service: IncidentService, console_id: str) -> CaseAnnouncer | None:
-    """Make every case write of ``service`` announce itself to the other consoles (PostgreSQL);
-    the hook installed (None on SQLite, where nothing is announced)."""
-    if not is_shared(service.db):
-        return None
-    announcer = CaseAnnouncer(console_id)
-    service.stored_hooks.append(announcer)
-    return announcer
-
-
-@dataclass(frozen=True, slots=True)
-class CaseAnnouncement:
-    """One announced case write, as another console sent it."""
-
-    case_id: int
-    version: int
-    action: str
-    actor: str
-    reason: str
-    at: float
-    origin: str
-
-    @classmethod
-    def parse(cls, payload: str) -> CaseAnnouncement:
-        """The announcement in a NOTIFY payload (ValueError, KeyError or TypeError if malformed)."""
-        data = json.loads(payload)
-        return cls(
-            case_id=int(data["case"]),
-            version=int(data["version"]),
-            action=str(data["action"]),
-            actor=str(data["actor"]),
-            reason=str(data.get("reason", "")),
-            at=float(data["at"]),
-            origin=str(data["origin"]),
-        )
-
-    @property
-    def key(self) -> ChangeKey:
-        """The write announced: (case id, version, time)."""
-        return (self.case_id, self.version, self.at)
 
 
 class DatabaseChanges:

@@ -21,8 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from console.core.clock import Clock
 from console.core.incidents.model import StorageError
+from console.core.storage.announce import PRESENCE_CHANNEL, is_shared, notify
 from console.core.storage.engine import Database
-from console.core.storage.notify import PRESENCE_CHANNEL, is_shared, notify
 
 log = logging.getLogger(__name__)
 
