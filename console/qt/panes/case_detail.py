@@ -34,7 +34,7 @@ from console.core.incidents.model import AuditEntry, Incident, IncidentError
 from console.core.incidents.service import IncidentService
 from console.core.region import RegionDesk
 from console.core.storage.presence import PresenceBoard
-from console.qt.case_actions import read_photo
+from console.qt.case_form import read_photo
 from console.qt.case_view.attachment_preview import AttachmentPreview
 from console.qt.case_view.header import CaseHeader
 from console.qt.case_view.tabs import CaseTabs
