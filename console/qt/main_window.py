@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from console.core.bus import EventBus
+from console.qt.dock_tab_bars import TabBarSweeper
 from console.qt.frame_tick import FrameTick
 from console.qt.panes.base import Pane
 
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AllowTabbedDocks
         )
         self._build_menus()
+        self._tab_bars = TabBarSweeper(self)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(1000)
 
@@ -74,6 +76,8 @@ class MainWindow(QMainWindow):
         dock.visibilityChanged.connect(
             lambda shown, p=pane: self._frame_tick.set_on_screen(p, shown)
         )
+        dock.dockLocationChanged.connect(lambda _area: self._tab_bars.schedule())
+        dock.topLevelChanged.connect(lambda _floating: self._tab_bars.schedule())
         self._view_menu.addAction(dock.toggleViewAction())
         return dock
 
@@ -123,6 +127,7 @@ class MainWindow(QMainWindow):
             state = panes.get(pane_id)
             if isinstance(state, dict):
                 pane.restore_state(state)
+        self._tab_bars.schedule()
         return True
 
     def tabify(self, pane_ids: Sequence[str]) -> None:
@@ -132,6 +137,7 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(docks[0], dock)
         if docks:
             docks[0].raise_()
+        self._tab_bars.schedule()
 
     # ---- Internals
 
@@ -166,6 +172,10 @@ class MainWindow(QMainWindow):
             "City operations command-and-dispatch console.\n"
             "Map, incident queue and live charts on one local event bus.",
         )
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self._tab_bars.schedule()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         try:

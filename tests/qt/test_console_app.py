@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow, QTabBar
 from pytestqt.qtbot import QtBot
 
 from console.core.runtime import ConsoleCore, CoreOptions, build_core
 from console.core.storage.engine import head_revision
 from console.qt.console_app import build_window
+from console.qt.dock_tab_bars import tab_bar_in_use
 from console.qt.main_window import read_layout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +37,17 @@ def core(tmp_path: Path) -> Iterator[ConsoleCore]:
     built.stop()
 
 
+def shown_tab_bars(window: QMainWindow) -> list[QTabBar]:
+    """The window's docked groups' tab bars that are shown."""
+    bars = window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    return [bar for bar in bars if bar.isVisible()]
+
+
+def tab_groups(window: QMainWindow) -> list[list[str]]:
+    """The tabs of each shown tab bar, sorted."""
+    return [sorted(bar.tabText(i) for i in range(bar.count())) for bar in shown_tab_bars(window)]
+
+
 def test_window_runs_the_simulation_end_to_end(
     qtbot: QtBot, core: ConsoleCore, tmp_path: Path
 ) -> None:
@@ -42,6 +55,7 @@ def test_window_runs_the_simulation_end_to_end(
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()
+    qtbot.waitExposed(window)
     # every pane fits a 1680 px wide window (a pane's minimum width widens the window)
     assert window.minimumSizeHint().width() <= 1680
     assert set(window.docks) == {
@@ -58,6 +72,14 @@ def test_window_runs_the_simulation_end_to_end(
     core.start()
     map_pane = window.panes["map"]
     qtbot.waitUntil(lambda: map_pane.vehicle_count > 50_000, timeout=60_000)
+    # no tab bar left behind by the arrangement floats over a pane: only the groups' own
+    titles = {dock.windowTitle(): dock for dock in window.docks.values()}
+    assert all(tab_bar_in_use(bar, titles) for bar in shown_tab_bars(window))
+    assert sorted(tab_groups(window)) == [
+        ["Bridges", "KPIs", "Live charts", "Trajectory"],
+        ["Incident queue", "Quarantine"],
+        ["Map", "Video wall"],
+    ]
     queue = window.panes["incident_queue"]
     # at ×300 alarms arrive within simulated minutes: one opens an incident in the queue
     qtbot.waitUntil(lambda: queue.model.rowCount() > 0, timeout=90_000)
