@@ -225,6 +225,27 @@ def test_a_hand_off_arriving_while_the_database_is_down_is_taken_when_it_is_back
         huainan.close()
 
 
+def test_a_hand_off_the_database_refuses_while_answering_is_quarantined_not_held(
+    centres: tuple[Desk, Desk],
+) -> None:
+    bengbu, huainan = centres
+    with huainan.db.engine.begin() as connection:  # the database answers, and says no
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON region_handoffs"
+            " BEGIN SELECT RAISE(ABORT, 'no hand-offs today'); END"
+        )
+    case_id = report(bengbu.service)
+    bengbu.region.hand_off(case_id, "huainan", "王敏", "fled")
+
+    def quarantined() -> list[str]:
+        return [e.reason for e in huainan.seen.events if isinstance(e, PayloadQuarantined)]
+
+    assert pump(centres, lambda: bool(quarantined()))
+    (reason,) = quarantined()
+    assert reason.startswith("not kept, the database failed: ") and "no hand-offs today" in reason
+    assert huainan.region.held == 0 and huainan.service.count() == 0
+
+
 def test_a_second_console_receiving_the_same_hand_off_opens_no_second_case(
     centres: tuple[Desk, Desk],
 ) -> None:

@@ -242,13 +242,16 @@ class RegionDesk:
                 self._hold(event)
 
     def _use(self, event: RegionHandoff | RegionStatus) -> bool:
-        """Take a hand-off or keep a report; False if the database did not answer."""
+        """Take a hand-off or keep a report; False if the database is unreachable."""
         try:
             if isinstance(event, RegionHandoff):
                 self._take_handoff(event)
             else:
                 self._keep_report(event)
         except StorageError as exc:
+            if self.database_ok():  # the database answers but refused it: no use waiting
+                self._quarantine(event, f"not kept, the database failed: {exc}")
+                return True
             log.warning(
                 "region: %s %s waits for the database: %s", event.TOPIC, event.handoff_id, exc
             )
