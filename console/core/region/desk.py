@@ -313,11 +313,13 @@ class RegionDesk:
                 detail,
                 keep,
             )
-        except IntegrityError:
+        except IntegrityError as exc:
             with self.service.db.engine.connect() as connection:
                 if store.find_handoff(connection, event.handoff_id, Direction.IN) is not None:
                     return None  # another console of this centre took it
-            raise
+            raise StorageError(
+                f"hand-off {event.handoff_id} was not stored; the database said: {exc.orig}"
+            ) from exc
         self.taken += 1
         self.wake()
         return case
