@@ -105,28 +105,30 @@ class BufferedReads:
             for _ in range(self._max_packets):
                 if client._sock is None:
                     return MQTTErrorCode.MQTT_ERR_NO_CONN
-                if self._take_plain_publish():
-                    continue
-                rc = client._packet_read()
-                if rc > 0:
-                    return client._loop_rc_handle(rc)
-                if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                    return MQTTErrorCode.MQTT_ERR_SUCCESS
+                if (done := self._take_one()) is not None:
+                    return done
             self._refill = False  # enough: finish the buffer, then let paho send (acks, pings)
             while self.buffered and client._sock is not None:
-                if self._take_plain_publish():
-                    continue
-                rc = client._packet_read()
-                if rc > 0:
-                    return client._loop_rc_handle(rc)
-                if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                    break
+                if (done := self._take_one()) is not None:
+                    return done
             return MQTTErrorCode.MQTT_ERR_SUCCESS
         finally:
             self._refill = True
             if self.taken_whole != taken:  # for paho's keepalive: the broker is talking
                 with client._msgtime_mutex:
                     client._last_bytes_received = mqtt.time_func()
+
+    def _take_one(self) -> MQTTErrorCode | None:
+        """Take one packet (None); or what ``loop_read`` returns now: paho's handling of an
+        error, or success when nothing whole is waiting."""
+        if self._take_plain_publish():
+            return None
+        rc = self._client._packet_read()
+        if rc > 0:
+            return self._client._loop_rc_handle(rc)
+        if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
+            return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return None
 
     def _take_plain_publish(self) -> bool:
         """Hand the next packet to ``on_publish`` if it is a plain QoS 0 publish, whole in the
