@@ -26,7 +26,7 @@ from console.core.clock import ManualClock
 from console.core.events import VehicleBatch, VehicleClass, VehiclePosition
 from console.qt.map.layers import BridgeMark, MapLayers
 from console.qt.map.offline import OfflineGuard
-from console.qt.map.packing import VehiclePacker, mercator_px
+from console.qt.map.packing import VehiclePacker, mercator_px_exact
 from console.qt.map.page import build_map_page
 from console.qt.panes.map_pane import MapPane, priority_rank
 from tests.support.map_page import page_value
@@ -291,7 +291,7 @@ def test_packed_positions_round_trip_within_metres() -> None:
     keep = np.ones(1000, bool)
     keep[:3] = False
     order = np.argsort(3 - classes[keep], kind="stable")
-    x, y = mercator_px(lon[keep][order], lat[keep][order])
+    x, y = mercator_px_exact(lon[keep][order], lat[keep][order])
     e = frame.extent
     metres_per_px = 40_075_016.0 / 256 * np.cos(np.radians(33.0))
     assert np.abs(e.x0 + xy[:, 0] * e.step_x - x).max() * metres_per_px < 2.0

@@ -52,20 +52,6 @@ BBox = tuple[float, float, float, float]
 """west, south, east, north in degrees."""
 
 
-def mercator_px(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Web-Mercator pixel coordinates at zoom 0 (as ``map.project(latlng, 0)``).
-
-    y is computed in float32 (twice as fast; within about 1 m at mid latitudes).
-    """
-    x = (np.asarray(lon, dtype=np.float64) + 180.0) * (WORLD_PX / 360.0)
-    lat32 = np.clip(np.asarray(lat, dtype=np.float32), -MAX_LATITUDE, MAX_LATITUDE)
-    stretch = np.arctanh(np.sin(np.radians(lat32)))
-    y = (0.5 - stretch.astype(np.float64) / (2.0 * np.pi)) * WORLD_PX
-    return x, y
-
-
 def mercator_px_exact(
     lon: npt.ArrayLike, lat: npt.ArrayLike
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
