@@ -116,7 +116,7 @@ def decode_payload(
         data = _DECODER.decode(text)
     except PayloadError:
         raise
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, or an integer too long
         raise PayloadError(f"malformed JSON: {exc}") from None
     if not isinstance(data, dict):
         raise PayloadError(f"payload is not a JSON object but {_json_type(data)}")
@@ -250,11 +250,7 @@ def _plain_position(
         and -math.inf < heading < math.inf
     ):
         return None
-    if (
-        bbox is not None
-        and VehiclePosition.IN_CITY
-        and not (bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3])
-    ):
+    if bbox is not None and not (bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]):
         return None
     if now is not None and ts > now + max_future_s:
         return None
@@ -289,7 +285,10 @@ def _convert(spec: _FieldSpec, value: Any) -> Any:
     if kind is float:
         if type(value) not in (int, float):
             raise PayloadError(f"{where}: expected a number, got {_json_type(value)}")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
         if not math.isfinite(number):
             raise PayloadError(f"{where}: not a finite number")
         return number
@@ -319,7 +318,10 @@ def _convert_tuple(where: str, item: type[Any], value: Any) -> tuple[Any, ...]:
     if item is float:
         if not all(x is None or type(x) in (int, float) for x in value):
             raise PayloadError(f"{where}: expected an array of numbers (or null)")
-        numbers = tuple(math.nan if x is None else float(x) for x in value)
+        try:
+            numbers = tuple(math.nan if x is None else float(x) for x in value)
+        except OverflowError:  # an integer beyond any float
+            numbers = (math.inf,)
         if any(math.isinf(x) for x in numbers):
             raise PayloadError(f"{where}: not all numbers are finite")
         return numbers
@@ -331,7 +333,10 @@ def _convert_array(where: str, dtype: np.dtype[Any], value: Any) -> np.ndarray[A
         raise PayloadError(f"{where}: expected an array, got {_json_type(value)}")
     if not all(type(x) in (int, float) for x in value):
         raise PayloadError(f"{where}: expected an array of numbers")
-    numbers = np.array(value, dtype=np.float64)
+    try:
+        numbers = np.array(value, dtype=np.float64)
+    except OverflowError:  # an integer beyond any float
+        raise PayloadError(f"{where}: not all numbers are finite") from None
     if not np.isfinite(numbers).all():
         raise PayloadError(f"{where}: not all numbers are finite")
     if dtype.kind in "iu":
