@@ -58,7 +58,8 @@ class BufferedReads:
         self._client = client
         self._chunk = chunk
         self._max_packets = max_packets
-        self._on_publish = on_publish
+        self._on_publish = on_publish if getattr(client, "_protocol", None) != mqtt.MQTTv5 else None
+        """MQTT 5 puts properties between topic and payload: its publishes stay with paho."""
         self._data = b""
         self._pos = 0
         self._sock: object = None

@@ -233,14 +233,11 @@ class MqttSource:
         self._set_state(LinkState.DOWN, "broker unreachable")
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        try:
-            topic = message.topic
-        except UnicodeDecodeError:
-            topic = message._topic.decode("utf-8", "replace")
-        self.ingest.handle(topic, bytes(message.payload))
+        self._on_plain_publish(message._topic, bytes(message.payload))
 
     def _on_plain_publish(self, topic: bytes, payload: bytes) -> None:
-        """A QoS 0 publish taken straight from the socket buffer (as :meth:`_on_message`)."""
+        """A message's raw topic and payload (from paho, or a QoS 0 publish taken straight
+        from the socket buffer): a topic that is not UTF-8 is kept readable."""
         try:
             text = topic.decode("utf-8")
         except UnicodeDecodeError:
