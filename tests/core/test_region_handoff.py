@@ -79,18 +79,27 @@ def make_desk(
     clock: ManualClock,
     rules: IncidentRules,
     db_url: str | None = None,
+    *,
+    own_prefix: str | None = None,
+    other_prefix: str | None = None,
 ) -> Desk:
+    """One centre on ``url``; ``own_prefix``: its feed prefix is not its usual id (it is then
+    the centre with that id, as a console on that prefix is); ``other_prefix``: the
+    neighbour's broker URL says ``?prefix=``."""
     db = open_database(db_url or f"sqlite:///{tmp_path / f'{own}.db'}")
     bus = EventBus(clock)
     service = IncidentService(db, bus, clock, locate, rules, fixed_registry(), name_of)
-    config = RegionConfig(centre(own), (centre(other, url),))
+    other_url = url if other_prefix is None else f"{url}?prefix={other_prefix}"
+    config = RegionConfig(centre(own), (centre(other, other_url),))
+    if own_prefix is not None:
+        config = config.as_centre(own_prefix)
     links = RegionLinks(config, db, WallClock(), f"{own}-desk", poll_s=0.2)
     health = DatabaseHealth(db, clock)
     region = RegionDesk(
         config, service, bus, clock, wake=links.wake, database_ok=lambda: health.state.ok
     )
     region.attach()
-    settings = parse_broker_url(url, prefix=own, client_id=f"{own}-console")
+    settings = parse_broker_url(url, prefix=own_prefix or own, client_id=f"{own}-console")
     source = MqttSource(settings, bus, clock)
     seen = Collector(bus)
     source.start()
@@ -158,6 +167,32 @@ def test_a_handed_off_case_opens_at_the_neighbour_and_its_status_comes_back(
     assert bengbu.service.get(case_id).status is IncidentStatus.REPORTED  # still its own case
 
 
+def test_a_neighbour_on_another_prefix_than_its_id_hears_back_both_ways(
+    tmp_path: Path, mosquitto_broker: Mosquitto, rules: IncidentRules
+) -> None:
+    clock = ManualClock(start=1_795_000_000.0)
+    url = mosquitto_broker.url
+    bengbu = make_desk(tmp_path, url, "bengbu", "huainan", clock, rules, other_prefix="hn")
+    huainan = make_desk(tmp_path, url, "huainan", "bengbu", clock, rules, own_prefix="hn")
+    desks = (bengbu, huainan)
+    try:
+        to_huainan = report(bengbu.service)
+        bengbu.region.hand_off(to_huainan, "huainan", "王敏", "fled")
+        assert pump(
+            desks, lambda: bengbu.region.handoffs(to_huainan)[0].state is HandoffState.RECEIVED
+        )
+        to_bengbu = report(huainan.service)
+        huainan.region.hand_off(to_bengbu, "bengbu", "李娜", "fled back")
+        assert pump(
+            desks, lambda: huainan.region.handoffs(to_bengbu)[0].state is HandoffState.RECEIVED
+        )
+        assert bengbu.region.waiting() == {} and huainan.region.waiting() == {}
+        assert not [e for d in desks for e in d.seen.events if isinstance(e, PayloadQuarantined)]
+    finally:
+        bengbu.close()
+        huainan.close()
+
+
 def test_a_case_is_handed_once_to_the_same_neighbour_and_only_to_neighbours(
     centres: tuple[Desk, Desk],
 ) -> None:
@@ -222,6 +257,30 @@ def test_a_hand_off_arriving_while_the_database_is_down_is_taken_when_it_is_back
         if not postgres_server.running:
             postgres_server.start()
         bengbu.close()
+        huainan.close()
+
+
+def test_long_names_from_a_neighbour_are_kept_cut_and_an_overlong_id_is_refused(
+    tmp_path: Path, mosquitto_broker: Mosquitto, pg_url: str, rules: IncidentRules
+) -> None:
+    clock = ManualClock(start=1_795_000_000.0)
+    url = mosquitto_broker.url
+    huainan = make_desk(tmp_path, url, "huainan", "bengbu", clock, rules, db_url=pg_url)
+    try:  # PostgreSQL holds names to their column lengths (SQLite does not)
+        handoff = RegionHandoff(
+            ts=clock.now(), handoff_id="bengbu-1-0123456789ab", origin="bengbu",
+            origin_name="蚌埠市", case_id=1, incident_type="road_accident", title="货车逃逸",
+            title_en="A lorry fled", priority=1, lon=117.39, lat=32.92,
+            reported_at=clock.now(), reason="fled", actor="王" * 200,
+        )  # fmt: skip
+        case = huainan.region.take(handoff)
+        assert case is not None
+        (kept,) = huainan.region.handoffs(case.id)
+        assert kept.actor == "王" * 128
+        overlong = replace(handoff, handoff_id="x" * 97)
+        with pytest.raises(IncidentError, match="handoff_id longer than 96 characters"):
+            huainan.region.take(overlong)
+    finally:
         huainan.close()
 
 

@@ -104,6 +104,12 @@ def parse_neighbour_option(text: str) -> tuple[str, str]:
     if urllib.parse.urlsplit(url).scheme not in ("mqtt", "mqtts"):
         raise RegionError(f"neighbour {centre_id}: not an MQTT URL (mqtt:// or mqtts://): {url!r}")
     _check_id(centre_id, "neighbour")
+    from console.core.feeds.broker import parse_broker_url  # paho only when one is given
+
+    try:
+        parse_broker_url(url)  # as its link will read it
+    except ValueError as exc:
+        raise RegionError(f"neighbour {centre_id}: {exc}") from None
     return centre_id, url
 
 

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from console.core.bus import Delivery, EventBus, Subscription
 from console.core.clock import Clock
@@ -281,6 +281,9 @@ class RegionDesk:
             raise IncidentError("a hand-off from this centre to itself")
         sender = self.config.by_prefix(event.origin)
         sender_name = sender.label if sender is not None else event.origin_name or event.origin
+        peer = self._peer_of(event.origin)
+        if why := store.unstorable_ids(event.handoff_id, peer):
+            raise IncidentError(f"a hand-off this centre cannot keep: {why}")
         type_id = event.incident_type
         try:
             self.service.rules.by_id(type_id)
@@ -291,7 +294,7 @@ class RegionDesk:
 
         def keep(connection: Connection, case: Incident) -> None:
             handoff = Handoff(
-                event.handoff_id, Direction.IN, event.origin, sender_name, case.id,
+                event.handoff_id, Direction.IN, peer, sender_name, case.id,
                 HandoffState.TAKEN, event.case_id, None, 0, event.reason, event.actor,
                 now, None, now,
             )  # fmt: skip
@@ -313,10 +316,11 @@ class RegionDesk:
                 detail,
                 keep,
             )
-        except IntegrityError as exc:
-            with self.service.db.engine.connect() as connection:
-                if store.find_handoff(connection, event.handoff_id, Direction.IN) is not None:
-                    return None  # another console of this centre took it
+        except DBAPIError as exc:
+            if isinstance(exc, IntegrityError):
+                with self.service.db.engine.connect() as connection:
+                    if store.find_handoff(connection, event.handoff_id, Direction.IN) is not None:
+                        return None  # another console of this centre took it
             raise StorageError(
                 f"hand-off {event.handoff_id} was not stored; the database said: {exc.orig}"
             ) from exc
@@ -371,7 +375,7 @@ class RegionDesk:
             handoff = store.find_handoff(connection, event.handoff_id, Direction.OUT)
         if handoff is None:
             raise IncidentError(f"hand-off {event.handoff_id!r} was not sent by this centre")
-        if event.centre != handoff.peer:
+        if self._peer_of(event.centre) != handoff.peer:
             raise IncidentError(
                 f"hand-off {event.handoff_id!r} went to {handoff.peer}, "
                 f"but {event.centre} reports on it"
@@ -422,13 +426,19 @@ class RegionDesk:
         with self.service.db.engine.begin() as connection:
             store.queue_message(
                 connection,
-                event.origin,
+                self._peer_of(event.origin),
                 report.TOPIC,
                 event.handoff_id,
                 encode_payload(report).decode(),
                 report.ts,
             )
         self.wake()
+
+    def _peer_of(self, prefix: str) -> str:
+        """The neighbour's id for the prefix its messages carry (its outbox and links are
+        by id; they differ when its broker URL says ``?prefix=``)."""
+        neighbour = self.config.by_prefix(prefix)
+        return neighbour.centre_id if neighbour is not None else prefix
 
     def _quarantine(self, event: Event, reason: str) -> None:
         log.warning("region: %s", reason)

@@ -191,11 +191,11 @@ class RegionLinks:
             self._wake.wait(self.poll_s)
             self._wake.clear()
             try:
-                busy = any(self._send_to(peer) for peer in list(self._peers.values()))
+                busy = [self._send_to(peer) for peer in list(self._peers.values())]
             except Exception:  # the database is away: try again at the next poll
                 log.exception("region: could not read the outbox")
-                busy = False
-            if busy:
+                busy = []
+            if any(busy):  # every neighbour had its turn; more waits
                 self._wake.set()
             else:
                 self._count_waiting()

@@ -73,9 +73,26 @@ class OutboxItem:
 
 
 def insert_handoff(connection: Connection, handoff: Handoff) -> None:
-    """Store a new hand-off (``IntegrityError`` if its id and direction are known)."""
+    """Store a new hand-off (``IntegrityError`` if its id and direction are known); names
+    longer than their columns are cut."""
     values = {name: getattr(handoff, name) for name in Handoff.__dataclass_fields__}
+    for name in ("peer_name", "actor"):
+        values[name] = values[name][: _length(name)]
     connection.execute(region_handoffs.insert().values(**values))
+
+
+def unstorable_ids(handoff_id: str, peer: str) -> str:
+    """Why a hand-off id or a centre id from a neighbour cannot be stored ('' if both can)."""
+    for name, value in (("handoff_id", handoff_id), ("peer", peer)):
+        if len(value) > _length(name):
+            return f"{name} longer than {_length(name)} characters"
+    return ""
+
+
+def _length(column: str) -> int:
+    length = getattr(region_handoffs.c[column].type, "length", None)
+    assert isinstance(length, int)
+    return length
 
 
 def _handoff(row: object) -> Handoff:
