@@ -7,10 +7,11 @@ links' snapshot; nothing is changed here but through the hand-off dialog.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -192,6 +193,18 @@ def _table(headers: Sequence[str]) -> QTableWidget:
     return table
 
 
+@contextlib.contextmanager
+def _sized_once(table: QTableWidget) -> Iterator[None]:
+    """Fill ``table`` with its columns sized once, at the end (sized to contents while
+    cells go in, every cell re-measures every row: a fill of n rows costs n²)."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    try:
+        yield
+    finally:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+
 def _fit_rows(table: QTableWidget) -> None:
     """Make ``table`` exactly as tall as its rows (a short list needs no scrolling)."""
     table.resizeRowsToContents()
@@ -230,6 +243,8 @@ class NeighbouringCentresWindow(QDialog):
         self.neighbours = _table(self.NEIGHBOUR_HEADERS)
         self.handoffs = _table(self.HANDOFF_HEADERS)
         self.handoffs.cellDoubleClicked.connect(self._open_row)
+        self._shown: list[Handoff] = []
+        """The hand-offs the table shows (refilled only when they change)."""
         self.message = QLabel(objectName="actionMessage", wordWrap=True)
         self.message.hide()
         layout = QVBoxLayout(self)
@@ -272,6 +287,13 @@ class NeighbouringCentresWindow(QDialog):
     def _fill_neighbours(
         self, links: Sequence[NeighbourLink], waiting: dict[str, int] | None
     ) -> None:
+        with _sized_once(self.neighbours):
+            self._put_neighbours(links, waiting)
+        _fit_rows(self.neighbours)
+
+    def _put_neighbours(
+        self, links: Sequence[NeighbourLink], waiting: dict[str, int] | None
+    ) -> None:
         self.neighbours.setRowCount(len(links))
         for row, link in enumerate(links):
             centre = link.centre
@@ -288,9 +310,15 @@ class NeighbouringCentresWindow(QDialog):
             )
             for column, cell in enumerate(cells):
                 self.neighbours.setItem(row, column, cell)
-        _fit_rows(self.neighbours)
 
     def _fill_handoffs(self, recent: Sequence[Handoff]) -> None:
+        if list(recent) == self._shown:
+            return  # nothing changed since the last refresh
+        self._shown = list(recent)
+        with _sized_once(self.handoffs):
+            self._put_handoffs(recent)
+
+    def _put_handoffs(self, recent: Sequence[Handoff]) -> None:
         self.handoffs.setRowCount(len(recent))
         for row, handoff in enumerate(recent):
             sent = handoff.direction is Direction.OUT
