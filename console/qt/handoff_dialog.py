@@ -30,16 +30,13 @@ from console.core.feeds.source import LinkState
 from console.core.incidents.model import ConcurrentUpdateError, Incident, IncidentError
 from console.core.region import Centre, Handoff, RegionDesk
 from console.core.region.link import NeighbourLink
+from console.qt.case_view.case_text import case_path_text
+from console.qt.shelve_dialog import clock_text
 
 NameOf = Callable[[str], str]
 """The name of a division code."""
 LinksOf = Callable[[], Sequence[NeighbourLink]]
 """Every neighbour's link now (from :meth:`RegionLinks.links`)."""
-
-
-def clock_time(ts: float, tz: dt.tzinfo | None) -> str:
-    """``10:42`` in the city's zone."""
-    return f"{dt.datetime.fromtimestamp(ts, tz):%H:%M}"
 
 
 def links_by_centre(
@@ -60,7 +57,7 @@ def link_state_text(link: NeighbourLink, tz: dt.tzinfo | None) -> str:
     if link.state is LinkState.CONNECTING:
         return "connecting…"
     if link.state is LinkState.DOWN:
-        return f"unreachable since {clock_time(link.since, tz)}"
+        return f"unreachable since {clock_text(link.since, tz)}"
     return "no broker configured"
 
 
@@ -115,11 +112,7 @@ def why_no_handoff(desk: RegionDesk | None) -> str:
 
 def case_place(case: Incident, name_of: NameOf) -> str:
     """Where the case is: its divisions (city first) and the place given when reported."""
-    path = (
-        " › ".join(name_of(code) for code in reversed(case.path.chain()))
-        if case.path is not None
-        else "outside the city"
-    )
+    path = case_path_text(case, name_of)
     report = case.detail.get("report", {}) if isinstance(case.detail, dict) else {}
     given = report.get("place", "") if isinstance(report, dict) else ""
     return f"{path} · {given}" if given else path

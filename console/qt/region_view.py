@@ -35,11 +35,11 @@ from console.core.region.desk import REFUSED, status_label
 from console.core.region.link import NeighbourLink, RegionLinks
 from console.qt.handoff_dialog import (
     LinksOf,
-    clock_time,
     link_state_text,
     links_by_centre,
     no_broker_reason,
 )
+from console.qt.shelve_dialog import clock_text
 
 if TYPE_CHECKING:
     from console.core.runtime import ConsoleCore
@@ -88,12 +88,12 @@ def handoff_outcome(handoff: Handoff, tz: dt.tzinfo | None, refusal: str = "") -
         status = status_label(handoff.remote_status or "")
         return (
             f"Taken over: their case #{handoff.remote_case_id}, {status} "
-            f"({clock_time(handoff.updated_at, tz)})"
+            f"({clock_text(handoff.updated_at, tz)})"
         )
     if handoff.state is HandoffState.REFUSED:
         return f"Refused: {refusal}" if refusal else "Refused"
     if handoff.state is HandoffState.SENT and handoff.sent_at is not None:
-        return f"Sent {clock_time(handoff.sent_at, tz)}, not yet confirmed"
+        return f"Sent {clock_text(handoff.sent_at, tz)}, not yet confirmed"
     return handoff.state.label
 
 
@@ -115,7 +115,7 @@ def handoff_line(handoff: Handoff, tz: dt.tzinfo | None, refusal: str = "") -> s
             f"{handoff.reason}"
         )
     return (
-        f"Sent to {handoff.peer_name} {clock_time(handoff.created_at, tz)} by {handoff.actor}"
+        f"Sent to {handoff.peer_name} {clock_text(handoff.created_at, tz)} by {handoff.actor}"
         f" — {handoff_outcome(handoff, tz, refusal)}"
     )
 

@@ -6,8 +6,9 @@ the pane and its sections share them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from console.core.incidents.model import AuditEntry
+from console.core.incidents.model import AuditEntry, Incident
 
 STATE_COLOURS = {
     "reported": "#ff6b6b",
@@ -45,3 +46,10 @@ def describe_entry(entry: AuditEntry) -> str:
         f"{k}={v}" for k, v in params.items() if k not in SKIPPED_PARAMS and v not in ("", None)
     ]
     return " · ".join([p for p in [entry.reason, ", ".join(extra)] if p])
+
+
+def case_path_text(case: Incident, name_of: Callable[[str], str]) -> str:
+    """The case's divisions, city first ('outside the city' when it has none)."""
+    if case.path is None:
+        return "outside the city"
+    return " › ".join(name_of(code) for code in reversed(case.path.chain()))

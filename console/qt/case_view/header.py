@@ -20,7 +20,7 @@ from console.core.incidents.clocks import (
     format_duration,
 )
 from console.core.incidents.model import Incident
-from console.qt.case_view.case_text import FINAL_COLOUR, STATE_COLOURS
+from console.qt.case_view.case_text import FINAL_COLOUR, STATE_COLOURS, case_path_text
 from console.qt.case_view.neighbours import NeighbourCentres
 
 CLOCK_COLOURS = {
@@ -63,11 +63,7 @@ class CaseHeader(QWidget):
             f"<span style='font-size:14px'><b>#{case.id}</b> · P{case.priority}</span> {badge}"
             f"<br><b>{case.title}</b><br><span style='color:#9aa4b2'>{case.title_en}</span>"
         )
-        path = (
-            " › ".join(name_of(code) for code in reversed(case.path.chain()))
-            if case.path is not None
-            else "outside the city"
-        )
+        path = case_path_text(case, name_of)
         counts = [
             ("dispatches", case.dispatch_count),
             ("bounces", case.bounce_count),
