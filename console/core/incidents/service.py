@@ -309,14 +309,14 @@ class IncidentService:
                 current = store.read_existing(connection, incident_id)
                 if expected_version is not None and current.version != expected_version:
                     raise store.stale(current, expected_version)
-                if within is not None and not within(connection, current):
-                    return current  # ``within`` wrote nothing: the command is not needed
                 target = None
                 if verb is Verb.MERGE:
                     params["into"] = int(params.get("into", 0))
                     target = store.read(connection, params["into"])
                 context = self._context(current, target)
                 change = decide(current, verb, params, now, actor, context)
+                if within is not None and not within(connection, current):
+                    return current  # ``within`` wrote nothing: the command is not needed
                 updated = self._write(connection, current, change, actor, now)
                 if verb in (Verb.NOTE, Verb.HANDLE):
                     text = change.params.get("text") or change.params.get("note")
